@@ -4,7 +4,7 @@
  * Contentstack shares with every location; every secret lives in `serverConfiguration` (contentstack-app.md §4).
  */
 import { z } from "zod";
-import { parseFql } from "@segment/destination-subscriptions";
+import { parseFql } from "./fql";
 import { REGIONS, SEGMENT_REGIONS } from "./regions";
 
 export const CONFIG_VERSION = 1;
@@ -200,6 +200,7 @@ export const installationDataSchema = z.object({
   serverConfiguration: serverConfigurationSchema,
 });
 export type InstallationData = z.infer<typeof installationDataSchema>;
+export type InstallationDataInput = z.input<typeof installationDataSchema>;
 
 export function defaultInstallationData(): InstallationData {
   return installationDataSchema.parse({ configuration: {}, serverConfiguration: {} });

@@ -1,0 +1,66 @@
+/**
+ * Assembles the HTTP server: one Fastify plugin per concern. Ingest and lifecycle routes keep raw bodies for
+ * signature checks; /api routes sit behind the session; the built UI is served last.
+ */
+import Fastify, { type FastifyInstance } from "fastify";
+import type { SignaturePadding } from "./auth/lifecycle-signature.ts";
+import { sessionRoutes } from "./auth/session-routes.ts";
+import type { SessionTokens } from "./auth/session-token.ts";
+import type { SigningKeyProvider } from "./auth/signing-key.ts";
+import { installErrorHandling } from "./http/errors.ts";
+import { staticUi } from "./http/static-ui.ts";
+import { createIngestor } from "./ingest/ingestor.ts";
+import { trackingApiRoutes } from "./ingest/tracking-api-routes.ts";
+import { webhookIngestRoutes } from "./ingest/webhook-route.ts";
+import { installationRoutes } from "./installations/installation-routes.ts";
+import type { Installations } from "./installations/installations.ts";
+import { lifecycleRoute } from "./installations/lifecycle-route.ts";
+import type { Store } from "./store/types.ts";
+
+export interface AppDependencies {
+  store: Store;
+  installations: Installations;
+  keys: SigningKeyProvider;
+  tokens: SessionTokens;
+  appUid: string;
+  webhookSignaturePadding: SignaturePadding;
+  maxBacklog: number;
+  uiDir: string | null;
+  frameAncestors: readonly string[];
+  logLevel: string;
+}
+
+export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: {
+      level: deps.logLevel,
+      redact: { paths: ["req.headers.authorization", "req.headers['x-signature']", "req.headers['x-contentstack-request-signature']"], censor: "[masked]" },
+    },
+    bodyLimit: 1024 * 1024,
+    // Paths are logged without query strings: the app-token and stream tokens travel there.
+    disableRequestLogging: true,
+    trustProxy: true,
+  });
+  installErrorHandling(app);
+
+  app.get("/healthz", async (_request, reply) => {
+    const storage = await deps.store.health();
+    return reply.code(storage.ok ? 200 : 503).send({ ok: storage.ok, storage });
+  });
+
+  const ingestor = createIngestor(deps.store, deps.maxBacklog, app.log);
+  await app.register(webhookIngestRoutes, { installations: deps.installations, ingestor });
+  await app.register(trackingApiRoutes, { installations: deps.installations, ingestor });
+  await app.register(lifecycleRoute, {
+    appUid: deps.appUid,
+    keys: deps.keys,
+    padding: deps.webhookSignaturePadding,
+    installations: deps.installations,
+  });
+  await app.register(async (api) => {
+    await sessionRoutes(api, { appUid: deps.appUid, keys: deps.keys, tokens: deps.tokens, installations: deps.installations });
+    await installationRoutes(api, { installations: deps.installations });
+  });
+  if (deps.uiDir) await app.register(staticUi, { uiDir: deps.uiDir, frameAncestors: deps.frameAncestors });
+  return app;
+}

@@ -1,0 +1,88 @@
+/**
+ * Server settings from environment variables, validated at start. A bad value fails fast with a message that
+ * names the variable, before anything listens or opens the database.
+ */
+import { z } from "zod";
+import { REGIONS } from "../src/shared/regions.ts";
+
+const integer = (name: string, min: number, max: number, fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw === "") return fallback;
+      const value = Number(raw);
+      if (!Number.isInteger(value) || value < min || value > max) {
+        ctx.addIssue({ code: "custom", message: `${name} must be an integer from ${min} to ${max} (got "${raw}")` });
+        return z.NEVER;
+      }
+      return value;
+    });
+
+const csv = z
+  .string()
+  .optional()
+  .transform((raw) => (raw ? raw.split(",").map((s) => s.trim()).filter(Boolean) : []));
+
+const envSchema = z.object({
+  PORT: integer("PORT", 0, 65535, 3000),
+  HOST: z.string().default("127.0.0.1"),
+  /** `postgres://…` selects PostgreSQL; anything else is a SQLite file path (default data/sync.db). */
+  DATABASE_URL: z.string().default("data/sync.db"),
+  ROLE: z.enum(["all", "api", "worker"], { message: 'ROLE must be "all", "api" or "worker"' }).default("all"),
+  APP_UID: z.string().default(""),
+  /** Where the app-token signing key is fetched; defaults to the region's Contentstack app host. */
+  CS_PUBLIC_KEYS_URL: z.string().url("CS_PUBLIC_KEYS_URL must be a URL").optional(),
+  CS_REGION: z.enum(REGIONS, { message: `CS_REGION must be one of ${REGIONS.join(", ")}` }).default("NA"),
+  /** Unconfirmed (contentstack-app.md §8): the padding of X-Contentstack-Request-Signature. */
+  CS_WEBHOOK_SIGNATURE_PADDING: z
+    .enum(["pss", "pkcs1"], { message: 'CS_WEBHOOK_SIGNATURE_PADDING must be "pss" or "pkcs1"' })
+    .default("pss"),
+  SESSION_SECRET: z.string().optional(),
+  SESSION_TTL_SECONDS: integer("SESSION_TTL_SECONDS", 60, 8 * 3600, 3600),
+  /** Comma-separated `keyId:base64(32 bytes)`; the first encrypts, all decrypt (rotation). */
+  SECRETS_KEYS: z.string().optional(),
+  /** Extra Personalize hosts (host[:port]) allowed besides the regional ones, e.g. a private endpoint. */
+  PERSONALIZE_HOST_ALLOWLIST: csv,
+  /** Extra Segment Tracking API hosts allowed for the two-way sync (tests, proxies). */
+  SEGMENT_HOST_OVERRIDE: z.string().url("SEGMENT_HOST_OVERRIDE must be a URL").optional(),
+  DELIVERY_CONCURRENCY: integer("DELIVERY_CONCURRENCY", 1, 1024, 64),
+  DELIVERY_BATCH_WINDOW_MS: integer("DELIVERY_BATCH_WINDOW_MS", 0, 60_000, 200),
+  DELIVERY_TIMEOUT_MS: integer("DELIVERY_TIMEOUT_MS", 100, 120_000, 10_000),
+  DELIVERY_RETRY_BASE_MS: integer("DELIVERY_RETRY_BASE_MS", 10, 600_000, 1000),
+  DELIVERY_MAX_AGE_MS: integer("DELIVERY_MAX_AGE_MS", 1000, 7 * 24 * 3600 * 1000, 4 * 3600 * 1000),
+  INGEST_MAX_BACKLOG: integer("INGEST_MAX_BACKLOG", 100, 100_000_000, 200_000),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+});
+
+export type ServerSettings = z.infer<typeof envSchema> & { sessionSecret: string };
+
+export class ConfigError extends Error {}
+
+export function loadSettings(env: Record<string, string | undefined>, options: { dev?: boolean } = {}): ServerSettings {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const variable = String(issue.path[0] ?? "");
+    const message = issue.message.startsWith(variable) ? issue.message : `${variable}: ${issue.message}`;
+    throw new ConfigError(`Invalid configuration: ${message}`);
+  }
+  const settings = parsed.data;
+  if (!settings.APP_UID && !options.dev) {
+    throw new ConfigError("Invalid configuration: APP_UID is required (the app's uid from Developer Hub)");
+  }
+  let sessionSecret = settings.SESSION_SECRET ?? "";
+  if (sessionSecret && sessionSecret.length < 32) {
+    throw new ConfigError("Invalid configuration: SESSION_SECRET must be at least 32 characters");
+  }
+  if (!sessionSecret) {
+    if (!options.dev) {
+      throw new ConfigError("Invalid configuration: SESSION_SECRET is required (32+ random characters)");
+    }
+    sessionSecret = crypto.randomUUID() + crypto.randomUUID();
+  }
+  if (!settings.SECRETS_KEYS && !options.dev) {
+    throw new ConfigError("Invalid configuration: SECRETS_KEYS is required (keyId:base64 of 32 random bytes)");
+  }
+  return { ...settings, sessionSecret };
+}

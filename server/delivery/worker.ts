@@ -1,0 +1,141 @@
+/**
+ * The delivery worker: plans queued events into outbound requests every batch window, and keeps up to
+ * `concurrency` requests in flight. Rows of one lane (installation, direction, user) go out one at a time in
+ * order; one installation may use at most half the slots, so a slow or failing one cannot starve the others.
+ */
+import type { FastifyBaseLogger } from "fastify";
+import type { ClaimedOutbound, Store } from "../store/types.ts";
+import type { HttpSender } from "./http-sender.ts";
+import { planDeliveries } from "./planner.ts";
+import { decide, describeFailure, type RetryPolicy } from "./retry-policy.ts";
+
+export interface WorkerOptions {
+  concurrency: number;
+  batchWindowMs: number;
+  planBatchSize: number;
+  leaseMs: number;
+  retryPolicy: RetryPolicy;
+  hostAllowlist: readonly string[];
+}
+
+export function startDeliveryWorker(store: Store, sender: HttpSender, options: WorkerOptions, log: FastifyBaseLogger) {
+  const inFlight = new Map<number, ClaimedOutbound>();
+  const perInstallation = new Map<string, number>();
+  const installationCap = Math.max(1, Math.ceil(options.concurrency / 2));
+  let stopping = false;
+  let planTimer: NodeJS.Timeout | null = null;
+  let sendTimer: NodeJS.Timeout | null = null;
+  let planning: Promise<void> = Promise.resolve();
+  let claiming = false;
+  const settled = new Set<() => void>();
+
+  const plan = async () => {
+    try {
+      let planned: number;
+      do {
+        planned = await store.planInbound(options.planBatchSize, Date.now(), (events, lookups) =>
+          planDeliveries(events, lookups, options.hostAllowlist),
+        );
+        if (planned > 0) void fill();
+      } while (planned === options.planBatchSize && !stopping);
+    } catch (error) {
+      log.error({ err: error }, "planning deliveries failed; will retry");
+    }
+  };
+
+  const schedulePlan = () => {
+    if (stopping) return;
+    planTimer = setTimeout(() => {
+      planning = plan().finally(schedulePlan);
+    }, options.batchWindowMs);
+  };
+
+  const fill = async () => {
+    if (claiming || stopping) return;
+    claiming = true;
+    try {
+      while (!stopping && inFlight.size < options.concurrency) {
+        const full = [...perInstallation].filter(([, n]) => n >= installationCap).map(([uid]) => uid);
+        const rows = await store.claimOutbound(options.concurrency - inFlight.size, Date.now(), options.leaseMs, full);
+        if (rows.length === 0) break;
+        for (const row of rows) {
+          inFlight.set(row.id, row);
+          perInstallation.set(row.installationUid, (perInstallation.get(row.installationUid) ?? 0) + 1);
+          void deliver(row);
+        }
+      }
+    } catch (error) {
+      log.error({ err: error }, "claiming deliveries failed; will retry");
+    } finally {
+      claiming = false;
+    }
+  };
+
+  const deliver = async (row: ClaimedOutbound) => {
+    const startedAt = Date.now();
+    const report = await sender.send(row.request);
+    const decision = decide(report.result, row.attempt + 1, row.createdAt, Date.now(), options.retryPolicy);
+    const outcome =
+      decision.status === "delivered"
+        ? {
+            status: "delivered" as const,
+            httpStatus: (report.result as { status: number }).status,
+            latencyMs: report.latencyMs,
+            responseBody: report.responseBody,
+          }
+        : {
+            status: decision.status,
+            httpStatus: report.result.kind === "response" ? report.result.status : null,
+            latencyMs: report.latencyMs,
+            responseBody: report.responseBody,
+            error: describeFailure(report.result) + (decision.status === "dead_lettered" ? " (gave up: maximum age reached)" : ""),
+            nextAttemptAt: decision.status === "pending_retry" ? decision.nextAttemptAt : null,
+          };
+    try {
+      await store.recordAttempt(row, outcome, startedAt, "scheduled");
+    } catch (error) {
+      // The lease expires and another claim retries the request: a duplicate, never a loss.
+      log.error({ err: error, id: row.id }, "recording a delivery attempt failed");
+    } finally {
+      inFlight.delete(row.id);
+      const left = (perInstallation.get(row.installationUid) ?? 1) - 1;
+      if (left > 0) perInstallation.set(row.installationUid, left);
+      else perInstallation.delete(row.installationUid);
+      for (const resolve of settled) resolve();
+      void fill();
+    }
+  };
+
+  const pollDue = () => {
+    if (stopping) return;
+    sendTimer = setTimeout(() => {
+      void fill().finally(pollDue);
+    }, 50);
+  };
+
+  schedulePlan();
+  pollDue();
+
+  return {
+    /** Wakes the planner now (tests, manual retries). */
+    nudge: () => void fill(),
+    inFlightCount: () => inFlight.size,
+    /** Stops claiming, waits up to `graceMs` for in-flight requests, and hands the rest back to the queue. */
+    async stop(graceMs: number): Promise<void> {
+      stopping = true;
+      if (planTimer) clearTimeout(planTimer);
+      if (sendTimer) clearTimeout(sendTimer);
+      await planning;
+      const deadline = Date.now() + graceMs;
+      while (inFlight.size > 0 && Date.now() < deadline) {
+        await new Promise<void>((resolve) => {
+          settled.add(resolve);
+          setTimeout(resolve, 100);
+        });
+        settled.clear();
+      }
+      if (inFlight.size > 0) await store.releaseOutbound([...inFlight.keys()], Date.now());
+    },
+  };
+}
+export type DeliveryWorker = ReturnType<typeof startDeliveryWorker>;

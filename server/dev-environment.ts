@@ -1,0 +1,111 @@
+/**
+ * What `npm start` runs around the server so that a newcomer sees the whole app with nothing to set up: the
+ * Contentstack host simulator (a different origin, like the real host), the Personalize emulator, an
+ * installation already connected to it, and a trickle of demo traffic through the real analytics-node client.
+ */
+import { Analytics } from "@segment/analytics-node";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { installationDataSchema, type InstallationDataInput } from "../src/shared/installation-config.ts";
+import { startContentstackHost, type ContentstackHost } from "./emulators/contentstack-host/index.ts";
+import { DEV_MANAGEMENT_TOKEN, DEV_PROJECT_UID, devFixture } from "./emulators/personalize/dev-fixture.ts";
+import { startPersonalizeEmulator, type PersonalizeEmulator } from "./emulators/personalize/index.ts";
+import { generateSecretKeySpec } from "./security/secret-box.ts";
+
+export const DEV_IDENTITY = {
+  appUid: "segment-sync-dev-app",
+  installationUid: "dev-installation-0001",
+  stackApiKey: "blt0dev0stack0api0key",
+  organizationUid: "blt0dev0organization",
+  userUid: "blt0dev0admin0user",
+};
+
+interface DevKeys {
+  secretKeys: string;
+  sessionSecret: string;
+  webhookSharedSecret: string;
+  trackingWriteKey: string;
+}
+
+/** Keys kept in the data folder so that a restart keeps sessions, encrypted secrets and the demo's write key. */
+export function loadDevKeys(dataDir: string): DevKeys {
+  const file = join(dataDir, "dev-keys.json");
+  if (existsSync(file)) return JSON.parse(readFileSync(file, "utf8")) as DevKeys;
+  mkdirSync(dataDir, { recursive: true });
+  const keys: DevKeys = {
+    secretKeys: generateSecretKeySpec("dev1"),
+    sessionSecret: randomBytes(32).toString("hex"),
+    webhookSharedSecret: randomBytes(32).toString("hex"),
+    trackingWriteKey: `wk_${randomBytes(16).toString("hex")}`,
+  };
+  writeFileSync(file, JSON.stringify(keys, null, 2), { mode: 0o600 });
+  return keys;
+}
+
+function devInstallationData(keys: DevKeys, edgeUrl: string, managementUrl: string): InstallationDataInput {
+  return {
+    configuration: {
+      personalize: { region: "CUSTOM", projectUid: DEV_PROJECT_UID, customEdgeUrl: edgeUrl, customManagementUrl: managementUrl },
+      attributeMappings: [
+        { id: "plan", source: "traits.plan", attribute: "plan", type: "string" },
+        { id: "ltv", source: "traits.lifetime_value", attribute: "lifetime_value", type: "number" },
+      ],
+      eventMappings: [{ id: "order", source: "track", segmentEvent: "Order Completed", personalizeEvent: "Order Completed" }],
+    },
+    serverConfiguration: {
+      webhookSharedSecret: keys.webhookSharedSecret,
+      trackingWriteKey: keys.trackingWriteKey,
+      personalizeManagementToken: DEV_MANAGEMENT_TOKEN,
+    },
+  };
+}
+
+export interface DevEnvironment {
+  host: ContentstackHost;
+  personalize: PersonalizeEmulator;
+  hostAllowlist: string[];
+  close(): Promise<void>;
+}
+
+export async function startDevEnvironment(options: { appPort: number; dataDir: string; keys: DevKeys }): Promise<DevEnvironment> {
+  const personalize = await startPersonalizeEmulator({ port: options.appPort + 2, fixtures: devFixture });
+  const appBaseUrl = `http://localhost:${options.appPort}`;
+  const host = await startContentstackHost({
+    port: options.appPort + 1,
+    host: "127.0.0.1",
+    appBaseUrl,
+    lifecycleWebhookUrl: `${appBaseUrl}/webhooks/contentstack`,
+    dataFile: join(options.dataDir, "contentstack-host.json"),
+    ...DEV_IDENTITY,
+    initialInstallationData: installationDataSchema.parse(devInstallationData(options.keys, personalize.url, personalize.managementUrl)),
+  });
+  return {
+    host,
+    personalize,
+    hostAllowlist: [new URL(personalize.url).host],
+    async close() {
+      await host.close();
+      await personalize.close();
+    },
+  };
+}
+
+/** A few identify and track calls every few seconds, so the live log shows traffic from the first minute. */
+export function startDemoTraffic(appUrl: string, writeKey: string): { stop(): Promise<void> } {
+  const analytics = new Analytics({ writeKey, host: appUrl, flushAt: 5, flushInterval: 1000 });
+  const plans = ["free", "pro", "enterprise"];
+  let tick = 0;
+  const timer = setInterval(() => {
+    tick += 1;
+    const userId = `demo-user-${(tick % 7) + 1}`;
+    analytics.identify({ userId, traits: { plan: plans[tick % 3], lifetime_value: (tick * 37) % 250 } });
+    if (tick % 2 === 0) analytics.track({ userId, event: "Order Completed", properties: { revenue: (tick * 13) % 90 } });
+  }, 3000);
+  return {
+    async stop() {
+      clearInterval(timer);
+      await analytics.closeAndFlush({ timeout: 2000 });
+    },
+  };
+}

@@ -1,0 +1,97 @@
+/**
+ * Accepting events: capacity check first (429/503 with Retry-After before anything is read into the store), then
+ * one transaction for the valid events and a log row for each rejected one. Nothing is answered 2xx unless
+ * committed; a store failure becomes 503 so that Segment and analytics-node resend.
+ */
+import type { FastifyBaseLogger } from "fastify";
+import { HttpError } from "../http/errors.ts";
+import type { Store } from "../store/types.ts";
+import type { IngestSource, NormalizeResult } from "./segment-event.ts";
+
+const BACKLOG_REFRESH_MS = 250;
+export const OVERLOAD_RETRY_AFTER_SECONDS = 5;
+
+export interface AcceptOutcome {
+  accepted: number;
+  duplicates: number;
+  rejected: Array<{ index: number; messageId: string | null; reason: string }>;
+}
+
+export function createIngestor(store: Store, maxBacklog: number, log: FastifyBaseLogger) {
+  let backlog = { value: 0, at: 0 };
+
+  const unavailable = (error: unknown) => {
+    log.error({ err: error }, "store unavailable during ingest");
+    return new HttpError(503, "store_unavailable", "the event store is unavailable; retry later", {
+      "retry-after": String(OVERLOAD_RETRY_AFTER_SECONDS),
+    });
+  };
+
+  return {
+    async ensureCapacity(): Promise<void> {
+      const now = Date.now();
+      if (now - backlog.at > BACKLOG_REFRESH_MS) {
+        try {
+          backlog = { value: await store.queuedBacklog(), at: now };
+        } catch (error) {
+          throw unavailable(error);
+        }
+      }
+      if (backlog.value >= maxBacklog) {
+        throw new HttpError(
+          503,
+          "overloaded",
+          `delivery backlog is ${backlog.value} events (limit ${maxBacklog}); retry after ${OVERLOAD_RETRY_AFTER_SECONDS} s`,
+          { "retry-after": String(OVERLOAD_RETRY_AFTER_SECONDS) },
+        );
+      }
+    },
+
+    async accept(installationUid: string, results: NormalizeResult[], source: IngestSource): Promise<AcceptOutcome> {
+      const now = Date.now();
+      const valid = results.flatMap((r) => (r.ok ? [r.event] : []));
+      const rejected = results.flatMap((r, index) =>
+        r.ok ? [] : [{ index, messageId: r.messageId, reason: r.reason, userId: r.userId, eventType: r.eventType }],
+      );
+      try {
+        const { accepted, duplicates } = valid.length
+          ? await store.acceptInbound(installationUid, valid, now)
+          : { accepted: 0, duplicates: 0 };
+        if (rejected.length) {
+          await store.appendFinal(
+            installationUid,
+            rejected.map((r) => ({
+              direction: "inbound" as const,
+              status: "rejected" as const,
+              userId: r.userId,
+              messageId: r.messageId,
+              eventType: r.eventType,
+              httpStatus: 400,
+              error: r.reason,
+              detail: { source, index: r.index },
+            })),
+            now,
+          );
+        }
+        backlog.value += accepted;
+        return { accepted, duplicates, rejected: rejected.map(({ index, messageId, reason }) => ({ index, messageId, reason })) };
+      } catch (error) {
+        throw unavailable(error);
+      }
+    },
+
+    /** Logs a refused request (bad auth) without its body: the body may carry secrets. */
+    async logRefusal(installationUid: string, source: IngestSource, httpStatus: number, reason: string, bytes: number) {
+      try {
+        await store.appendFinal(
+          installationUid,
+          [{ direction: "inbound", status: "rejected", httpStatus, error: reason, detail: { source, bytes } }],
+          Date.now(),
+        );
+      } catch (error) {
+        log.warn({ err: error }, "could not log a refused ingest request");
+      }
+    },
+  };
+}
+export type Ingestor = ReturnType<typeof createIngestor>;

@@ -1,0 +1,75 @@
+/**
+ * Process entry. `--dev` (what `npm start` passes) adds the local Contentstack host simulator, the Personalize
+ * emulator and demo traffic, and prints the one URL to open. `--role=api|worker|all` overrides ROLE.
+ */
+import { join } from "node:path";
+import { ConfigError, loadSettings } from "./config.ts";
+import { DEV_IDENTITY, loadDevKeys, startDemoTraffic, startDevEnvironment, type DevEnvironment } from "./dev-environment.ts";
+import { PROJECT_ROOT, startServer } from "./runtime.ts";
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const dev = args.includes("--dev");
+  const role = args.find((a) => a.startsWith("--role="))?.slice("--role=".length);
+  const env: Record<string, string | undefined> = { ...process.env, ...(role ? { ROLE: role } : {}) };
+  const dataDir = join(PROJECT_ROOT, "data");
+
+  let devEnvironment: DevEnvironment | null = null;
+  let secretKeys = env.SECRETS_KEYS ?? "";
+  if (dev) {
+    const keys = loadDevKeys(dataDir);
+    const port = Number(env.PORT ?? 3000);
+    devEnvironment = await startDevEnvironment({ appPort: Number.isInteger(port) ? port : 3000, dataDir, keys });
+    env.APP_UID ??= DEV_IDENTITY.appUid;
+    env.CS_PUBLIC_KEYS_URL ??= devEnvironment.host.publicKeysUrl;
+    env.SESSION_SECRET ??= keys.sessionSecret;
+    env.PERSONALIZE_HOST_ALLOWLIST = [env.PERSONALIZE_HOST_ALLOWLIST, ...devEnvironment.hostAllowlist].filter(Boolean).join(",");
+    env.HOST ??= "127.0.0.1";
+    secretKeys ||= keys.secretKeys;
+  }
+  const settings = loadSettings(env, { dev });
+  const server = await startServer(settings, {
+    secretKeys,
+    frameAncestors: devEnvironment ? [devEnvironment.host.url] : [],
+  });
+
+  let demo: { stop(): Promise<void> } | null = null;
+  if (devEnvironment && server.url) {
+    if (!(await server.store.getInstallation(DEV_IDENTITY.installationUid))) {
+      const response = await devEnvironment.host.sendLifecycleWebhook("install");
+      if (response.status >= 300) console.warn(`install webhook answered ${response.status}: ${response.body}`);
+    }
+    if (process.env.DEMO_TRAFFIC !== "0") {
+      const installation = await server.store.getInstallation(DEV_IDENTITY.installationUid);
+      const writeKey = installation?.serverConfiguration.trackingWriteKey;
+      if (writeKey) demo = startDemoTraffic(server.url, writeKey);
+    }
+    console.log(`\n  Segment → Personalize sync is running.\n\n  Open ${devEnvironment.host.hostPageUrl("APP_CONFIG_WIDGET")}\n`);
+  } else if (server.url) {
+    console.log(`listening on ${server.url} (role ${settings.ROLE}, store ${server.store.kind})`);
+  } else {
+    console.log(`delivery worker started (store ${server.store.kind})`);
+  }
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: finishing in-flight deliveries…`);
+    await demo?.stop();
+    await server.close();
+    await devEnvironment?.close();
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+}
+
+main().catch((error) => {
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+  } else {
+    console.error(error);
+  }
+  process.exit(1);
+});

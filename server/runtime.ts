@@ -1,0 +1,123 @@
+/**
+ * Starts one server process from validated settings: opens the store, builds the HTTP app (role api/all), starts
+ * the delivery worker (role worker/all) and prunes the log in the background. Used by main.ts and by tests.
+ */
+import { existsSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { FastifyInstance } from "fastify";
+import pino from "pino";
+import { contentstackAppHost } from "../src/shared/regions.ts";
+import { createSessionTokens } from "./auth/session-token.ts";
+import { createSigningKeyProvider } from "./auth/signing-key.ts";
+import { buildApp } from "./app.ts";
+import { ConfigError, type ServerSettings } from "./config.ts";
+import { createHttpSender } from "./delivery/http-sender.ts";
+import { startDeliveryWorker, type DeliveryWorker } from "./delivery/worker.ts";
+import { createInstallations } from "./installations/installations.ts";
+import { createSecretBox, parseSecretKeys } from "./security/secret-box.ts";
+import { openStore } from "./store/open-store.ts";
+import type { Store } from "./store/types.ts";
+
+export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const PRUNE_INTERVAL_MS = 60_000;
+
+export interface RunningServer {
+  url: string | null;
+  app: FastifyInstance | null;
+  store: Store;
+  worker: DeliveryWorker | null;
+  close(): Promise<void>;
+}
+
+export interface RuntimeOptions {
+  /** Extra `frame-ancestors` for the UI's CSP (the local host simulator). */
+  frameAncestors?: string[];
+  uiDir?: string | null;
+  secretKeys: string;
+}
+
+export async function startServer(settings: ServerSettings, options: RuntimeOptions): Promise<RunningServer> {
+  let secrets;
+  try {
+    secrets = createSecretBox(parseSecretKeys(options.secretKeys));
+  } catch (error) {
+    throw new ConfigError(`Invalid configuration: ${(error as Error).message}`);
+  }
+  const store = await openStore(settings.DATABASE_URL, secrets);
+  const log = pino({ level: settings.LOG_LEVEL });
+  const installations = createInstallations(store);
+  const keysUrl = settings.CS_PUBLIC_KEYS_URL ?? `${contentstackAppHost(settings.CS_REGION)}/.well-known/public-keys.json`;
+
+  let app: FastifyInstance | null = null;
+  let url: string | null = null;
+  if (settings.ROLE !== "worker") {
+    const uiDir = options.uiDir === undefined ? resolve(PROJECT_ROOT, "dist/ui") : options.uiDir;
+    app = await buildApp({
+      store,
+      installations,
+      keys: createSigningKeyProvider(keysUrl),
+      tokens: createSessionTokens(settings.sessionSecret, settings.SESSION_TTL_SECONDS),
+      appUid: settings.APP_UID,
+      webhookSignaturePadding: settings.CS_WEBHOOK_SIGNATURE_PADDING,
+      maxBacklog: settings.INGEST_MAX_BACKLOG,
+      uiDir: uiDir && existsSync(uiDir) ? uiDir : null,
+      frameAncestors: options.frameAncestors ?? [],
+      logLevel: settings.LOG_LEVEL,
+    });
+    try {
+      await app.listen({ port: settings.PORT, host: settings.HOST });
+    } catch (error) {
+      await store.close();
+      throw new ConfigError(`Cannot listen on ${settings.HOST}:${settings.PORT} (PORT/HOST): ${(error as Error).message}`);
+    }
+    const address = app.server.address();
+    const port = typeof address === "object" && address ? address.port : settings.PORT;
+    url = `http://${settings.HOST === "0.0.0.0" ? "localhost" : settings.HOST}:${port}`;
+  }
+
+  let worker: DeliveryWorker | null = null;
+  let sender: ReturnType<typeof createHttpSender> | null = null;
+  let pruneTimer: NodeJS.Timeout | null = null;
+  if (settings.ROLE !== "api") {
+    sender = createHttpSender({ timeoutMs: settings.DELIVERY_TIMEOUT_MS, connectionsPerOrigin: settings.DELIVERY_CONCURRENCY });
+    worker = startDeliveryWorker(
+      store,
+      sender,
+      {
+        concurrency: settings.DELIVERY_CONCURRENCY,
+        batchWindowMs: settings.DELIVERY_BATCH_WINDOW_MS,
+        planBatchSize: 2000,
+        leaseMs: settings.DELIVERY_TIMEOUT_MS * 3,
+        retryPolicy: {
+          baseDelayMs: settings.DELIVERY_RETRY_BASE_MS,
+          maxDelayMs: 10 * 60 * 1000,
+          maxAgeMs: settings.DELIVERY_MAX_AGE_MS,
+        },
+        hostAllowlist: settings.PERSONALIZE_HOST_ALLOWLIST,
+      },
+      log,
+    );
+    pruneTimer = setInterval(() => {
+      store.prune(Date.now()).catch((error) => log.warn({ err: error }, "pruning the sync log failed"));
+    }, PRUNE_INTERVAL_MS);
+    pruneTimer.unref();
+  }
+
+  let closed = false;
+  return {
+    url,
+    app,
+    store,
+    worker,
+    async close() {
+      if (closed) return;
+      closed = true;
+      if (pruneTimer) clearInterval(pruneTimer);
+      if (app) await app.close();
+      if (worker) await worker.stop(5000);
+      if (sender) await sender.close();
+      await store.close();
+    },
+  };
+}

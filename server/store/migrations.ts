@@ -1,0 +1,102 @@
+/**
+ * Versioned schema, written once for both SQLite and PostgreSQL. `{{id}}` and `{{json}}` are the only
+ * dialect differences; every query in the stores uses the same tables, columns and indexes.
+ */
+export interface Dialect {
+  id: string;
+}
+
+export const SQLITE_DIALECT: Dialect = { id: "INTEGER PRIMARY KEY AUTOINCREMENT" };
+export const POSTGRES_DIALECT: Dialect = { id: "BIGSERIAL PRIMARY KEY" };
+
+export const MIGRATIONS: Array<{ version: number; name: string; sql: string }> = [
+  {
+    version: 1,
+    name: "installations, sync log as queue, attempts, de-duplication, user state",
+    sql: `
+CREATE TABLE installations (
+  uid TEXT PRIMARY KEY,
+  stack_api_key TEXT NOT NULL,
+  organization_uid TEXT NOT NULL,
+  app_uid TEXT NOT NULL,
+  configuration TEXT NOT NULL,
+  server_configuration TEXT NOT NULL,
+  write_key_hash TEXT UNIQUE,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+
+CREATE TABLE sync_log (
+  id {{id}},
+  installation_uid TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  direction TEXT NOT NULL,
+  status TEXT NOT NULL,
+  user_id TEXT,
+  message_id TEXT,
+  event_type TEXT,
+  event_name TEXT,
+  http_status INTEGER,
+  latency_ms INTEGER,
+  attempt INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at BIGINT,
+  lease_until BIGINT,
+  open_requests INTEGER NOT NULL DEFAULT 0,
+  error TEXT,
+  payload TEXT,
+  detail TEXT
+);
+CREATE INDEX sync_log_by_installation ON sync_log (installation_uid, id);
+CREATE INDEX sync_log_by_user ON sync_log (installation_uid, user_id, id);
+CREATE INDEX sync_log_by_message ON sync_log (installation_uid, message_id);
+CREATE INDEX sync_log_by_status ON sync_log (installation_uid, status, id);
+CREATE INDEX sync_log_by_direction ON sync_log (installation_uid, direction, id);
+CREATE INDEX sync_log_by_event ON sync_log (installation_uid, event_name, id);
+CREATE INDEX sync_log_by_http_status ON sync_log (installation_uid, http_status, id);
+CREATE INDEX sync_log_by_time ON sync_log (installation_uid, created_at);
+CREATE INDEX sync_log_queued ON sync_log (id) WHERE status = 'queued';
+CREATE INDEX sync_log_due ON sync_log (next_attempt_at)
+  WHERE status IN ('pending', 'pending_retry') AND next_attempt_at IS NOT NULL;
+CREATE INDEX sync_log_in_flight ON sync_log (lease_until) WHERE status = 'in_flight';
+CREATE INDEX sync_log_open_lane ON sync_log (installation_uid, direction, user_id, id)
+  WHERE status IN ('pending', 'pending_retry', 'in_flight');
+
+CREATE TABLE delivery_attempts (
+  id {{id}},
+  log_id BIGINT NOT NULL,
+  installation_uid TEXT NOT NULL,
+  attempt INTEGER NOT NULL,
+  started_at BIGINT NOT NULL,
+  latency_ms INTEGER NOT NULL,
+  http_status INTEGER,
+  response_body TEXT NOT NULL,
+  error TEXT,
+  trigger_type TEXT NOT NULL
+);
+CREATE INDEX delivery_attempts_by_log ON delivery_attempts (log_id);
+
+CREATE TABLE seen_messages (
+  installation_uid TEXT NOT NULL,
+  message_id TEXT NOT NULL,
+  seen_at BIGINT NOT NULL,
+  PRIMARY KEY (installation_uid, message_id)
+);
+CREATE INDEX seen_messages_by_time ON seen_messages (seen_at);
+
+CREATE TABLE user_state (
+  installation_uid TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  attribute_clock TEXT NOT NULL,
+  PRIMARY KEY (installation_uid, user_id)
+);
+`,
+  },
+];
+
+export function renderMigration(sql: string, dialect: Dialect): string {
+  return sql.replaceAll("{{id}}", dialect.id);
+}
+
+/** How long a messageId is remembered for de-duplication (Segment: at least 24 h). */
+export const DEDUPLICATION_WINDOW_MS = 48 * 3600 * 1000;

@@ -1,0 +1,28 @@
+/** Opens the store DATABASE_URL names: `postgres://…` → PostgreSQL, anything else → a SQLite file. */
+import { accessSync, constants, mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { ConfigError } from "../config.ts";
+import type { SecretBox } from "../security/secret-box.ts";
+import { openSqliteStore } from "./sqlite-store.ts";
+import type { Store } from "./types.ts";
+
+export async function openStore(databaseUrl: string, secrets: SecretBox): Promise<Store> {
+  if (/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError("Invalid configuration: DATABASE_URL postgres:// is not supported by this build yet");
+  }
+  const path = databaseUrl.replace(/^sqlite:/, "");
+  if (path !== ":memory:") {
+    const dir = dirname(resolve(path));
+    try {
+      mkdirSync(dir, { recursive: true });
+      accessSync(dir, constants.W_OK | constants.R_OK);
+    } catch (error) {
+      throw new ConfigError(`Invalid configuration: DATABASE_URL "${path}" is not usable: ${(error as Error).message}`);
+    }
+  }
+  try {
+    return openSqliteStore(path, secrets);
+  } catch (error) {
+    throw new ConfigError(`Invalid configuration: DATABASE_URL "${path}" cannot be opened: ${(error as Error).message}`);
+  }
+}

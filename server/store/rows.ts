@@ -1,0 +1,135 @@
+/** Row encoding and the log query, shared by the SQLite and PostgreSQL stores. */
+import {
+  configurationSchema,
+  serverConfigurationSchema,
+} from "../../src/shared/installation-config.ts";
+import type { SecretBox } from "../security/secret-box.ts";
+import type { ClaimedOutbound, DeliveryAttempt, Direction, Installation, LogQuery, LogRow, LogStatus } from "./types.ts";
+
+export type Row = Record<string, unknown>;
+
+/** Rows a lane still waits on. */
+export const OPEN_STATUSES_SQL = "('pending', 'pending_retry', 'in_flight')";
+/** Rows retention may delete: never anything accepted and not yet settled. */
+export const PRUNABLE_STATUSES_SQL =
+  "('delivered', 'filtered', 'rejected', 'deduplicated', 'failed', 'dead_lettered')";
+
+const nullableNumber = (value: unknown) => (value === null || value === undefined ? null : Number(value));
+const nullableString = (value: unknown) => (value === null || value === undefined ? null : String(value));
+const parseJson = (value: unknown) => (value === null || value === undefined ? null : JSON.parse(String(value)));
+
+export function encodeInstallation(installation: Installation, writeKeyHash: string | null, secrets: SecretBox) {
+  return {
+    uid: installation.uid,
+    stack_api_key: installation.stackApiKey,
+    organization_uid: installation.organizationUid,
+    app_uid: installation.appUid,
+    configuration: JSON.stringify(installation.configuration),
+    server_configuration: secrets.seal(JSON.stringify(installation.serverConfiguration)),
+    write_key_hash: writeKeyHash,
+    created_at: installation.createdAt,
+    updated_at: installation.updatedAt,
+  };
+}
+
+export function decodeInstallation(row: Row, secrets: SecretBox): Installation {
+  return {
+    uid: String(row.uid),
+    stackApiKey: String(row.stack_api_key),
+    organizationUid: String(row.organization_uid),
+    appUid: String(row.app_uid),
+    // Stored config passed the schema when saved; parsing again fills defaults added by later versions.
+    configuration: configurationSchema.parse(JSON.parse(String(row.configuration))),
+    serverConfiguration: serverConfigurationSchema.parse(JSON.parse(secrets.open(String(row.server_configuration)))),
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+  };
+}
+
+export function decodeLogRow(row: Row): LogRow {
+  return {
+    id: Number(row.id),
+    installationUid: String(row.installation_uid),
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+    direction: String(row.direction) as Direction,
+    status: String(row.status) as LogStatus,
+    userId: nullableString(row.user_id),
+    messageId: nullableString(row.message_id),
+    eventType: nullableString(row.event_type),
+    eventName: nullableString(row.event_name),
+    httpStatus: nullableNumber(row.http_status),
+    latencyMs: nullableNumber(row.latency_ms),
+    attempt: Number(row.attempt),
+    nextAttemptAt: nullableNumber(row.next_attempt_at),
+    error: nullableString(row.error),
+    payload: parseJson(row.payload),
+    detail: (parseJson(row.detail) as Record<string, unknown> | null) ?? {},
+  };
+}
+
+export function decodeClaimed(row: Row): ClaimedOutbound {
+  const detail = (parseJson(row.detail) as { eventIds?: number[] } | null) ?? {};
+  return {
+    id: Number(row.id),
+    installationUid: String(row.installation_uid),
+    direction: String(row.direction) as ClaimedOutbound["direction"],
+    userId: String(row.user_id),
+    createdAt: Number(row.created_at),
+    attempt: Number(row.attempt),
+    request: parseJson(row.payload) as ClaimedOutbound["request"],
+    eventIds: detail.eventIds ?? [],
+  };
+}
+
+export function decodeAttempt(row: Row): DeliveryAttempt {
+  return {
+    id: Number(row.id),
+    logId: Number(row.log_id),
+    attempt: Number(row.attempt),
+    startedAt: Number(row.started_at),
+    latencyMs: Number(row.latency_ms),
+    httpStatus: nullableNumber(row.http_status),
+    responseBody: String(row.response_body),
+    error: nullableString(row.error),
+    trigger: String(row.trigger_type) as DeliveryAttempt["trigger"],
+  };
+}
+
+/** Builds the filtered, newest-first log query; `placeholder(n)` renders the n-th parameter (`?` or `$n`). */
+export function logQuerySql(query: LogQuery, placeholder: (index: number) => string): { sql: string; params: unknown[] } {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const add = (clause: (p: string) => string, value: unknown) => {
+    params.push(value);
+    where.push(clause(placeholder(params.length)));
+  };
+  const addList = (column: string, values: readonly unknown[]) => {
+    const marks = values.map((value) => {
+      params.push(value);
+      return placeholder(params.length);
+    });
+    where.push(`${column} IN (${marks.join(", ")})`);
+  };
+  add((p) => `installation_uid = ${p}`, query.installationUid);
+  if (query.directions?.length) addList("direction", query.directions);
+  if (query.statuses?.length) addList("status", query.statuses);
+  if (query.eventType) add((p) => `event_type = ${p}`, query.eventType);
+  if (query.eventName) add((p) => `event_name = ${p}`, query.eventName);
+  if (query.userId) add((p) => `user_id = ${p}`, query.userId);
+  if (query.messageId) add((p) => `message_id = ${p}`, query.messageId);
+  if (query.httpStatus !== undefined) add((p) => `http_status = ${p}`, query.httpStatus);
+  if (query.httpStatusClass !== undefined) {
+    add((p) => `http_status >= ${p}`, query.httpStatusClass * 100);
+    add((p) => `http_status < ${p}`, query.httpStatusClass * 100 + 100);
+  }
+  if (query.errorText) add((p) => `lower(error) LIKE ${p}`, `%${query.errorText.toLowerCase()}%`);
+  if (query.from !== undefined) add((p) => `created_at >= ${p}`, query.from);
+  if (query.to !== undefined) add((p) => `created_at < ${p}`, query.to);
+  if (query.beforeId !== undefined) add((p) => `id < ${p}`, query.beforeId);
+  params.push(query.limit);
+  return {
+    sql: `SELECT * FROM sync_log WHERE ${where.join(" AND ")} ORDER BY id DESC LIMIT ${placeholder(params.length)}`,
+    params,
+  };
+}

@@ -1,0 +1,410 @@
+/**
+ * The embedded default store: better-sqlite3 in WAL mode. Every write is one synchronous transaction, so an
+ * event is on disk (in the WAL) before ingest answers 2xx; synchronous=NORMAL keeps that durable across a process
+ * crash (kill -9), which is the failure this store guards against (not power loss of the host).
+ */
+import Database from "better-sqlite3";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { MIGRATIONS, SQLITE_DIALECT, renderMigration } from "./migrations.ts";
+import {
+  decodeAttempt,
+  decodeClaimed,
+  decodeInstallation,
+  decodeLogRow,
+  encodeInstallation,
+  logQuerySql,
+  OPEN_STATUSES_SQL,
+  PRUNABLE_STATUSES_SQL,
+  type Row,
+} from "./rows.ts";
+import { DEDUPLICATION_WINDOW_MS } from "./migrations.ts";
+import type { SecretBox } from "../security/secret-box.ts";
+import type {
+  AttemptOutcome,
+  ChangeNotice,
+  ClaimedOutbound,
+  DeliveryAttempt,
+  FinalLogEntry,
+  InboundEvent,
+  Installation,
+  LogQuery,
+  LogRow,
+  PlanLookups,
+  PlanResult,
+  QueuedInbound,
+  Store,
+  StoreHealth,
+} from "./types.ts";
+
+export function openSqliteStore(path: string, secrets: SecretBox): SqliteStore {
+  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path);
+  db.pragma("journal_mode = WAL");
+  db.pragma("synchronous = NORMAL");
+  db.pragma("busy_timeout = 5000");
+  db.pragma("foreign_keys = ON");
+  migrate(db);
+  return new SqliteStore(db, secrets, path);
+}
+
+function migrate(db: Database.Database): void {
+  db.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)");
+  const applied = new Set(
+    (db.prepare("SELECT version FROM schema_migrations").all() as Array<{ version: number }>).map((r) => r.version),
+  );
+  for (const migration of MIGRATIONS) {
+    if (applied.has(migration.version)) continue;
+    db.transaction(() => {
+      db.exec(renderMigration(migration.sql, SQLITE_DIALECT));
+      db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)").run(
+        migration.version,
+        migration.name,
+        Date.now(),
+      );
+    })();
+  }
+}
+
+const json = (value: unknown) => (value === undefined ? null : JSON.stringify(value));
+
+export class SqliteStore implements Store {
+  readonly kind = "sqlite" as const;
+  private readonly listeners = new Set<(notice: ChangeNotice) => void>();
+  private readonly statements;
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly secrets: SecretBox,
+    private readonly path: string,
+  ) {
+    const p = (sql: string) => db.prepare(sql);
+    this.statements = {
+      getInstallation: p("SELECT * FROM installations WHERE uid = ?"),
+      byWriteKey: p("SELECT * FROM installations WHERE write_key_hash = ?"),
+      upsertInstallation: p(`INSERT INTO installations
+          (uid, stack_api_key, organization_uid, app_uid, configuration, server_configuration, write_key_hash, created_at, updated_at)
+          VALUES (@uid, @stack_api_key, @organization_uid, @app_uid, @configuration, @server_configuration, @write_key_hash, @created_at, @updated_at)
+          ON CONFLICT (uid) DO UPDATE SET stack_api_key = excluded.stack_api_key, organization_uid = excluded.organization_uid,
+            app_uid = excluded.app_uid, configuration = excluded.configuration,
+            server_configuration = excluded.server_configuration, write_key_hash = excluded.write_key_hash,
+            updated_at = excluded.updated_at`),
+      clearWriteKey: p("UPDATE installations SET write_key_hash = NULL WHERE write_key_hash = ? AND uid <> ?"),
+      deleteInstallation: p("DELETE FROM installations WHERE uid = ?"),
+      deleteLog: p("DELETE FROM sync_log WHERE installation_uid = ?"),
+      deleteAttempts: p("DELETE FROM delivery_attempts WHERE installation_uid = ?"),
+      deleteSeen: p("DELETE FROM seen_messages WHERE installation_uid = ?"),
+      deleteUserState: p("DELETE FROM user_state WHERE installation_uid = ?"),
+      markSeen: p("INSERT INTO seen_messages (installation_uid, message_id, seen_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING"),
+      insertRow: p(`INSERT INTO sync_log
+          (installation_uid, created_at, updated_at, direction, status, user_id, message_id, event_type, event_name,
+           http_status, attempt, next_attempt_at, open_requests, error, payload, detail)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, 0, ?, ?, ?)`),
+      backlog: p("SELECT count(*) AS n FROM sync_log WHERE status = 'queued'"),
+      selectQueued: p("SELECT id, installation_uid, created_at, payload, detail FROM sync_log WHERE status = 'queued' ORDER BY id LIMIT ?"),
+      selectClock: p("SELECT attribute_clock FROM user_state WHERE installation_uid = ? AND user_id = ?"),
+      upsertClock: p(`INSERT INTO user_state (installation_uid, user_id, attribute_clock) VALUES (?, ?, ?)
+          ON CONFLICT (installation_uid, user_id) DO UPDATE SET attribute_clock = excluded.attribute_clock`),
+      planInboundRow: p(`UPDATE sync_log SET status = ?, user_id = COALESCE(?, user_id), error = ?, detail = ?,
+          open_requests = ?, updated_at = ? WHERE id = ?`),
+      laneOpen: p(`SELECT 1 FROM sync_log WHERE installation_uid = ? AND direction = ? AND user_id = ?
+          AND status IN ${OPEN_STATUSES_SQL} LIMIT 1`),
+      dueRows: p(`SELECT id, installation_uid, direction, user_id, created_at, attempt, payload, detail FROM sync_log
+          WHERE status IN ('pending', 'pending_retry') AND next_attempt_at IS NOT NULL AND next_attempt_at <= ?
+          ORDER BY next_attempt_at LIMIT ?`),
+      expiredLeases: p(`SELECT id, installation_uid, direction, user_id, created_at, attempt, payload, detail FROM sync_log
+          WHERE status = 'in_flight' AND lease_until < ? ORDER BY lease_until LIMIT ?`),
+      markInFlight: p("UPDATE sync_log SET status = 'in_flight', lease_until = ?, updated_at = ? WHERE id = ?"),
+      insertAttempt: p(`INSERT INTO delivery_attempts
+          (log_id, installation_uid, attempt, started_at, latency_ms, http_status, response_body, error, trigger_type)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      finishOutbound: p(`UPDATE sync_log SET status = ?, http_status = ?, latency_ms = ?, attempt = ?, next_attempt_at = ?,
+          lease_until = NULL, error = ?, updated_at = ? WHERE id = ?`),
+      settleInbound: p(`UPDATE sync_log SET open_requests = open_requests - 1, updated_at = @now,
+          status = CASE WHEN status IN ('failed', 'dead_lettered') THEN status
+                        WHEN @outcome <> 'delivered' THEN @outcome
+                        WHEN open_requests - 1 <= 0 THEN 'delivered'
+                        ELSE 'processing' END,
+          error = CASE WHEN @outcome <> 'delivered' THEN @error ELSE error END
+          WHERE id = @id AND installation_uid = @installation`),
+      inboundAwaitsRetry: p(`UPDATE sync_log SET status = 'pending_retry', updated_at = ?
+          WHERE id = ? AND installation_uid = ? AND status = 'processing'`),
+      promoteLane: p(`UPDATE sync_log SET next_attempt_at = ?, updated_at = ? WHERE id = (
+          SELECT min(id) FROM sync_log WHERE installation_uid = ? AND direction = ? AND user_id = ?
+            AND status = 'pending' AND next_attempt_at IS NULL)
+          AND NOT EXISTS (SELECT 1 FROM sync_log WHERE installation_uid = ? AND direction = ? AND user_id = ?
+            AND status IN ${OPEN_STATUSES_SQL} AND next_attempt_at IS NOT NULL)`),
+      releaseRow: p("UPDATE sync_log SET status = 'pending', next_attempt_at = ?, lease_until = NULL, updated_at = ? WHERE id = ? AND status = 'in_flight'"),
+      retryable: p(`SELECT id, detail FROM sync_log WHERE installation_uid = ? AND id = ? AND direction <> 'inbound'
+          AND status IN ('failed', 'dead_lettered')`),
+      requeue: p("UPDATE sync_log SET status = 'pending', next_attempt_at = ?, updated_at = ? WHERE id = ?"),
+      reopenInbound: p(`UPDATE sync_log SET open_requests = open_requests + 1, status = 'processing', updated_at = ?
+          WHERE id = ? AND installation_uid = ?`),
+      attempts: p("SELECT * FROM delivery_attempts WHERE installation_uid = ? AND log_id = ? ORDER BY attempt"),
+      installationsForPrune: p("SELECT uid, configuration FROM installations"),
+      pruneOld: p(`DELETE FROM sync_log WHERE id IN (SELECT id FROM sync_log WHERE installation_uid = ? AND created_at < ?
+          AND status IN ${PRUNABLE_STATUSES_SQL} LIMIT 5000)`),
+      capBoundary: p("SELECT id FROM sync_log WHERE installation_uid = ? ORDER BY id DESC LIMIT 1 OFFSET ?"),
+      pruneOverCap: p(`DELETE FROM sync_log WHERE id IN (SELECT id FROM sync_log WHERE installation_uid = ? AND id <= ?
+          AND status IN ${PRUNABLE_STATUSES_SQL} LIMIT 5000)`),
+      pruneAttempts: p(`DELETE FROM delivery_attempts WHERE installation_uid = ? AND log_id NOT IN (
+          SELECT id FROM sync_log WHERE installation_uid = ?)`),
+      pruneSeen: p("DELETE FROM seen_messages WHERE seen_at < ?"),
+    };
+  }
+
+  async health(): Promise<StoreHealth> {
+    try {
+      this.db.prepare("SELECT 1").get();
+      return { ok: true, kind: "sqlite", detail: `${this.path} (WAL)` };
+    } catch (error) {
+      return { ok: false, kind: "sqlite", detail: (error as Error).message };
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+
+  async getInstallation(uid: string): Promise<Installation | null> {
+    const row = this.statements.getInstallation.get(uid) as Row | undefined;
+    return row ? decodeInstallation(row, this.secrets) : null;
+  }
+
+  async findInstallationByWriteKeyHash(hash: string): Promise<Installation | null> {
+    const row = this.statements.byWriteKey.get(hash) as Row | undefined;
+    return row ? decodeInstallation(row, this.secrets) : null;
+  }
+
+  async saveInstallation(installation: Installation, writeKeyHash: string | null): Promise<void> {
+    this.db.transaction(() => {
+      if (writeKeyHash) this.statements.clearWriteKey.run(writeKeyHash, installation.uid);
+      this.statements.upsertInstallation.run(encodeInstallation(installation, writeKeyHash, this.secrets));
+    })();
+  }
+
+  async deleteInstallation(uid: string): Promise<void> {
+    this.db.transaction(() => {
+      for (const statement of ["deleteLog", "deleteAttempts", "deleteSeen", "deleteUserState", "deleteInstallation"] as const) {
+        this.statements[statement].run(uid);
+      }
+    })();
+  }
+
+  async acceptInbound(installationUid: string, events: InboundEvent[], now: number) {
+    let duplicates = 0;
+    const ids: number[] = [];
+    this.db.transaction(() => {
+      for (const event of events) {
+        const fresh = event.messageId === null || this.statements.markSeen.run(installationUid, event.messageId, now).changes === 1;
+        if (!fresh) duplicates += 1;
+        const info = this.statements.insertRow.run(
+          installationUid, now, now, "inbound", fresh ? "queued" : "deduplicated", event.userId, event.messageId,
+          event.eventType, event.eventName, null, null, fresh ? null : "messageId already received", json(event.payload),
+          json(event.detail),
+        );
+        ids.push(Number(info.lastInsertRowid));
+      }
+    })();
+    this.emit(installationUid, ids);
+    return { accepted: events.length - duplicates, duplicates };
+  }
+
+  async appendFinal(installationUid: string, entries: FinalLogEntry[], now: number): Promise<number[]> {
+    const ids: number[] = [];
+    this.db.transaction(() => {
+      for (const e of entries) {
+        const info = this.statements.insertRow.run(
+          installationUid, now, now, e.direction, e.status, e.userId ?? null, e.messageId ?? null, e.eventType ?? null,
+          e.eventName ?? null, e.httpStatus ?? null, null, e.error ?? null, json(e.payload ?? null), json(e.detail ?? {}),
+        );
+        ids.push(Number(info.lastInsertRowid));
+      }
+    })();
+    this.emit(installationUid, ids);
+    return ids;
+  }
+
+  async queuedBacklog(): Promise<number> {
+    return (this.statements.backlog.get() as { n: number }).n;
+  }
+
+  async planInbound(limit: number, now: number, plan: (events: QueuedInbound[], lookups: PlanLookups) => PlanResult): Promise<number> {
+    const changed = new Map<string, number[]>();
+    const note = (installationUid: string, id: number) => {
+      const list = changed.get(installationUid) ?? [];
+      list.push(id);
+      changed.set(installationUid, list);
+    };
+    const planned = this.db.transaction(() => {
+      const rows = this.statements.selectQueued.all(limit) as Row[];
+      if (rows.length === 0) return 0;
+      const events: QueuedInbound[] = rows.map((r) => ({
+        id: Number(r.id),
+        installationUid: String(r.installation_uid),
+        createdAt: Number(r.created_at),
+        payload: JSON.parse(String(r.payload)),
+        detail: JSON.parse(String(r.detail ?? "{}")),
+      }));
+      const installations = new Map<string, Installation | null>();
+      const result = plan(events, {
+        installation: (uid) => {
+          if (!installations.has(uid)) {
+            const row = this.statements.getInstallation.get(uid) as Row | undefined;
+            installations.set(uid, row ? decodeInstallation(row, this.secrets) : null);
+          }
+          return installations.get(uid)!;
+        },
+        attributeClock: (installationUid, userId) => {
+          const row = this.statements.selectClock.get(installationUid, userId) as Row | undefined;
+          return row ? (JSON.parse(String(row.attribute_clock)) as Record<string, string>) : {};
+        },
+      });
+      const outboundIdsByEvent = new Map<number, number[]>();
+      for (const out of result.outbound) {
+        const laneOpen = this.statements.laneOpen.get(out.installationUid, out.direction, out.userId) !== undefined;
+        const info = this.statements.insertRow.run(
+          out.installationUid, now, now, out.direction, "pending", out.userId, out.messageId, out.eventType, out.eventName,
+          null, laneOpen ? null : now, null, json(out.request), json({ ...out.detail, eventIds: out.eventIds }),
+        );
+        const id = Number(info.lastInsertRowid);
+        note(out.installationUid, id);
+        for (const eventId of out.eventIds) {
+          const list = outboundIdsByEvent.get(eventId) ?? [];
+          list.push(id);
+          outboundIdsByEvent.set(eventId, list);
+        }
+      }
+      const installationOf = new Map(events.map((e) => [e.id, e.installationUid]));
+      for (const inbound of result.inbound) {
+        const outboundIds = outboundIdsByEvent.get(inbound.id) ?? [];
+        this.statements.planInboundRow.run(
+          inbound.status, inbound.userId, inbound.error, json({ ...inbound.detail, outboundIds }), inbound.openRequests,
+          now, inbound.id,
+        );
+        note(installationOf.get(inbound.id)!, inbound.id);
+      }
+      for (const state of result.userStates) {
+        this.statements.upsertClock.run(state.installationUid, state.userId, json(state.attributeClock));
+      }
+      return rows.length;
+    })();
+    for (const [installationUid, ids] of changed) this.emit(installationUid, ids);
+    return planned;
+  }
+
+  async claimOutbound(limit: number, now: number, leaseMs: number, excludeInstallations: string[]): Promise<ClaimedOutbound[]> {
+    const excluded = new Set(excludeInstallations);
+    const claimed = this.db.transaction(() => {
+      const candidates = [
+        ...(this.statements.expiredLeases.all(now, limit) as Row[]),
+        ...(this.statements.dueRows.all(now, limit + excluded.size * 8) as Row[]),
+      ];
+      const out: ClaimedOutbound[] = [];
+      for (const row of candidates) {
+        if (out.length >= limit) break;
+        if (excluded.has(String(row.installation_uid))) continue;
+        this.statements.markInFlight.run(now + leaseMs, now, row.id);
+        out.push(decodeClaimed(row));
+      }
+      return out;
+    })();
+    return claimed;
+  }
+
+  async recordAttempt(row: ClaimedOutbound, outcome: AttemptOutcome, startedAt: number, trigger: "scheduled" | "manual"): Promise<void> {
+    const now = startedAt + outcome.latencyMs;
+    const touched: number[] = [row.id];
+    this.db.transaction(() => {
+      const attempt = row.attempt + 1;
+      const error = outcome.status === "delivered" ? null : outcome.error;
+      this.statements.insertAttempt.run(
+        row.id, row.installationUid, attempt, startedAt, outcome.latencyMs, outcome.httpStatus, outcome.responseBody, error, trigger,
+      );
+      const nextAttemptAt = outcome.status === "pending_retry" ? outcome.nextAttemptAt : null;
+      this.statements.finishOutbound.run(
+        outcome.status, outcome.httpStatus, outcome.latencyMs, attempt, nextAttemptAt, error, now, row.id,
+      );
+      if (outcome.status === "pending_retry") {
+        for (const id of row.eventIds) this.statements.inboundAwaitsRetry.run(now, id, row.installationUid);
+      } else {
+        for (const id of row.eventIds) {
+          this.statements.settleInbound.run({ now, outcome: outcome.status, error, id, installation: row.installationUid });
+        }
+        this.statements.promoteLane.run(
+          now, now, row.installationUid, row.direction, row.userId, row.installationUid, row.direction, row.userId,
+        );
+      }
+      touched.push(...row.eventIds);
+    })();
+    this.emit(row.installationUid, touched);
+  }
+
+  async releaseOutbound(ids: number[], now: number): Promise<void> {
+    this.db.transaction(() => {
+      for (const id of ids) this.statements.releaseRow.run(now, now, id);
+    })();
+  }
+
+  async retryOutbound(installationUid: string, ids: number[], now: number): Promise<number[]> {
+    const requeued: number[] = [];
+    const touched: number[] = [];
+    this.db.transaction(() => {
+      for (const id of ids) {
+        const row = this.statements.retryable.get(installationUid, id) as Row | undefined;
+        if (!row) continue;
+        this.statements.requeue.run(now, now, id);
+        const eventIds = ((JSON.parse(String(row.detail ?? "{}")) as { eventIds?: number[] }).eventIds ?? []);
+        for (const eventId of eventIds) this.statements.reopenInbound.run(now, eventId, installationUid);
+        requeued.push(id);
+        touched.push(id, ...eventIds);
+      }
+    })();
+    this.emit(installationUid, touched);
+    return requeued;
+  }
+
+  async queryLog(query: LogQuery): Promise<LogRow[]> {
+    const { sql, params } = logQuerySql(query, () => "?");
+    return (this.db.prepare(sql).all(...params) as Row[]).map(decodeLogRow);
+  }
+
+  async getLogRows(installationUid: string, ids: number[]): Promise<LogRow[]> {
+    if (ids.length === 0) return [];
+    const rows = this.db
+      .prepare(`SELECT * FROM sync_log WHERE installation_uid = ? AND id IN (${ids.map(() => "?").join(",")}) ORDER BY id DESC`)
+      .all(installationUid, ...ids) as Row[];
+    return rows.map(decodeLogRow);
+  }
+
+  async getAttempts(installationUid: string, logId: number): Promise<DeliveryAttempt[]> {
+    return (this.statements.attempts.all(installationUid, logId) as Row[]).map(decodeAttempt);
+  }
+
+  async prune(now: number): Promise<number> {
+    let removed = 0;
+    const installations = this.statements.installationsForPrune.all() as Row[];
+    for (const installation of installations) {
+      const uid = String(installation.uid);
+      const { retention } = JSON.parse(String(installation.configuration)) as { retention?: { days?: number; maxRows?: number } };
+      const days = retention?.days ?? 14;
+      const maxRows = retention?.maxRows ?? 1_000_000;
+      removed += this.statements.pruneOld.run(uid, now - days * 86_400_000).changes;
+      const boundary = this.statements.capBoundary.get(uid, maxRows) as Row | undefined;
+      if (boundary) removed += this.statements.pruneOverCap.run(uid, boundary.id).changes;
+      if (removed > 0) this.statements.pruneAttempts.run(uid, uid);
+    }
+    this.statements.pruneSeen.run(now - DEDUPLICATION_WINDOW_MS);
+    return removed;
+  }
+
+  onChange(listener: (notice: ChangeNotice) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(installationUid: string, ids: number[]): void {
+    if (ids.length === 0) return;
+    for (const listener of this.listeners) listener({ installationUid, ids });
+  }
+}

@@ -1,0 +1,234 @@
+/**
+ * The store interface. SQLite (embedded default) and PostgreSQL (scale-out) implement it over the same tables.
+ * The sync log doubles as the durable queue: an inbound row in status `queued` is an accepted event not yet
+ * planned; an outbound row in `pending`/`pending_retry` is a request not yet delivered.
+ */
+import type { Configuration, ServerConfiguration } from "../../src/shared/installation-config.ts";
+
+export interface Installation {
+  uid: string;
+  stackApiKey: string;
+  organizationUid: string;
+  appUid: string;
+  configuration: Configuration;
+  serverConfiguration: ServerConfiguration;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type Direction = "inbound" | "personalize" | "segment";
+
+export const INBOUND_STATUSES = [
+  "queued",
+  "processing",
+  "pending_retry",
+  "delivered",
+  "filtered",
+  "rejected",
+  "deduplicated",
+  "failed",
+  "dead_lettered",
+] as const;
+export const OUTBOUND_STATUSES = ["pending", "in_flight", "pending_retry", "delivered", "failed", "dead_lettered"] as const;
+export type LogStatus = (typeof INBOUND_STATUSES)[number] | (typeof OUTBOUND_STATUSES)[number];
+
+export interface LogRow {
+  id: number;
+  installationUid: string;
+  createdAt: number;
+  updatedAt: number;
+  direction: Direction;
+  status: LogStatus;
+  userId: string | null;
+  messageId: string | null;
+  eventType: string | null;
+  eventName: string | null;
+  httpStatus: number | null;
+  latencyMs: number | null;
+  attempt: number;
+  nextAttemptAt: number | null;
+  error: string | null;
+  payload: unknown;
+  detail: Record<string, unknown>;
+}
+
+/** An accepted inbound event, already validated and masked. */
+export interface InboundEvent {
+  messageId: string | null;
+  userId: string | null;
+  eventType: string;
+  eventName: string | null;
+  payload: Record<string, unknown>;
+  detail: Record<string, unknown>;
+}
+
+/** A row written once with a final status: rejected requests, filtered events. */
+export interface FinalLogEntry {
+  direction: Direction;
+  status: LogStatus;
+  userId?: string | null;
+  messageId?: string | null;
+  eventType?: string | null;
+  eventName?: string | null;
+  httpStatus?: number | null;
+  error?: string | null;
+  payload?: unknown;
+  detail?: Record<string, unknown>;
+}
+
+export interface QueuedInbound {
+  id: number;
+  installationUid: string;
+  createdAt: number;
+  payload: Record<string, unknown>;
+  detail: Record<string, unknown>;
+}
+
+/** What the planner decided for one claimed inbound event. */
+export interface InboundPlan {
+  id: number;
+  status: "processing" | "filtered" | "delivered";
+  userId: string | null;
+  error: string | null;
+  detail: Record<string, unknown>;
+  openRequests: number;
+}
+
+/** An outbound request the planner created; rows of one lane (installation, direction, user) go out in order. */
+export interface OutboundPlan {
+  installationUid: string;
+  direction: Exclude<Direction, "inbound">;
+  userId: string;
+  eventType: string;
+  eventName: string | null;
+  messageId: string | null;
+  request: OutboundRequest;
+  eventIds: number[];
+  detail: Record<string, unknown>;
+}
+
+export interface OutboundRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface UserStateUpdate {
+  installationUid: string;
+  userId: string;
+  attributeClock: Record<string, string>;
+}
+
+/** Synchronous reads the planner needs while the store holds its transaction. */
+export interface PlanLookups {
+  installation(uid: string): Installation | null;
+  attributeClock(installationUid: string, userId: string): Record<string, string>;
+}
+
+export interface PlanResult {
+  inbound: InboundPlan[];
+  outbound: OutboundPlan[];
+  userStates: UserStateUpdate[];
+}
+
+export interface ClaimedOutbound {
+  id: number;
+  installationUid: string;
+  direction: Exclude<Direction, "inbound">;
+  userId: string;
+  createdAt: number;
+  attempt: number;
+  request: OutboundRequest;
+  eventIds: number[];
+}
+
+export type AttemptOutcome =
+  | { status: "delivered"; httpStatus: number; latencyMs: number; responseBody: string }
+  | {
+      status: "pending_retry" | "failed" | "dead_lettered";
+      httpStatus: number | null;
+      latencyMs: number;
+      responseBody: string;
+      error: string;
+      nextAttemptAt: number | null;
+    };
+
+export interface DeliveryAttempt {
+  id: number;
+  logId: number;
+  attempt: number;
+  startedAt: number;
+  latencyMs: number;
+  httpStatus: number | null;
+  responseBody: string;
+  error: string | null;
+  trigger: "scheduled" | "manual";
+}
+
+export interface LogQuery {
+  installationUid: string;
+  directions?: Direction[];
+  statuses?: LogStatus[];
+  eventType?: string;
+  eventName?: string;
+  userId?: string;
+  messageId?: string;
+  httpStatus?: number;
+  httpStatusClass?: number;
+  errorText?: string;
+  from?: number;
+  to?: number;
+  /** Rows with id below this one (newest-first pagination). */
+  beforeId?: number;
+  limit: number;
+}
+
+export interface ChangeNotice {
+  installationUid: string;
+  ids: number[];
+}
+
+export interface StoreHealth {
+  ok: boolean;
+  kind: "sqlite" | "postgres";
+  detail: string;
+}
+
+export interface Store {
+  readonly kind: "sqlite" | "postgres";
+  health(): Promise<StoreHealth>;
+  close(): Promise<void>;
+
+  getInstallation(uid: string): Promise<Installation | null>;
+  findInstallationByWriteKeyHash(hash: string): Promise<Installation | null>;
+  saveInstallation(installation: Installation, writeKeyHash: string | null): Promise<void>;
+  /** Removes the installation, its secrets and every row that belongs to it. */
+  deleteInstallation(uid: string): Promise<void>;
+
+  /** Commits accepted events in one transaction; messageIds seen before (per installation) become `deduplicated` rows. */
+  acceptInbound(installationUid: string, events: InboundEvent[], now: number): Promise<{ accepted: number; duplicates: number }>;
+  appendFinal(installationUid: string, entries: FinalLogEntry[], now: number): Promise<number[]>;
+  queuedBacklog(): Promise<number>;
+
+  /**
+   * Claims up to `limit` queued inbound events (oldest first), hands them with the current attribute clocks to
+   * `plan`, and commits the plan atomically. Returns how many events were planned.
+   */
+  planInbound(limit: number, now: number, plan: (events: QueuedInbound[], lookups: PlanLookups) => PlanResult): Promise<number>;
+  /** Claims due outbound rows (and in-flight rows whose lease expired) and marks them in flight. */
+  claimOutbound(limit: number, now: number, leaseMs: number, excludeInstallations: string[]): Promise<ClaimedOutbound[]>;
+  recordAttempt(row: ClaimedOutbound, outcome: AttemptOutcome, startedAt: number, trigger: "scheduled" | "manual"): Promise<void>;
+  /** Returns in-flight rows to the queue (graceful shutdown). */
+  releaseOutbound(ids: number[], now: number): Promise<void>;
+  /** Re-queues failed or dead-lettered outbound rows now; returns the ids re-queued. */
+  retryOutbound(installationUid: string, ids: number[], now: number): Promise<number[]>;
+
+  queryLog(query: LogQuery): Promise<LogRow[]>;
+  getLogRows(installationUid: string, ids: number[]): Promise<LogRow[]>;
+  getAttempts(installationUid: string, logId: number): Promise<DeliveryAttempt[]>;
+
+  /** Deletes rows older than the installation's retention and above its row cap, and expired de-duplication keys. */
+  prune(now: number): Promise<number>;
+  onChange(listener: (notice: ChangeNotice) => void): () => void;
+}
