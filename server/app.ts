@@ -2,7 +2,7 @@
  * Assembles the HTTP server: one Fastify plugin per concern. Ingest and lifecycle routes keep raw bodies for
  * signature checks; /api routes sit behind the session; the built UI is served last.
  */
-import Fastify, { type FastifyInstance } from "fastify";
+import Fastify, { LogController, type FastifyInstance } from "fastify";
 import type { SignaturePadding } from "./auth/lifecycle-signature.ts";
 import { sessionRoutes } from "./auth/session-routes.ts";
 import type { SessionTokens } from "./auth/session-token.ts";
@@ -37,8 +37,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
       redact: { paths: ["req.headers.authorization", "req.headers['x-signature']", "req.headers['x-contentstack-request-signature']"], censor: "[masked]" },
     },
     bodyLimit: 1024 * 1024,
-    // Paths are logged without query strings: the app-token and stream tokens travel there.
-    disableRequestLogging: true,
+    // No per-request logs: app-tokens and stream tokens travel in query strings.
+    logController: new LogController({ disableRequestLogging: true }),
     trustProxy: true,
   });
   installErrorHandling(app);
