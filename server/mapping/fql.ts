@@ -1,0 +1,22 @@
+import subscriptions, { type Subscription } from "@segment/destination-subscriptions";
+import type { SegmentEvent } from "./types";
+
+// Default import: the package is CommonJS and Node's ESM loader (tsx) cannot see its named exports.
+const { parseFql, validate } = subscriptions;
+
+const MAX_CACHED_CONDITIONS = 1000;
+const parsedConditions = new Map<string, Subscription>();
+
+export type ConditionResult = { holds: boolean } | { error: string };
+
+/** Evaluates a Segment FQL condition against the event; each distinct condition string is parsed once. */
+export function evaluateCondition(condition: string, event: SegmentEvent): ConditionResult {
+  let parsed = parsedConditions.get(condition);
+  if (!parsed) {
+    if (parsedConditions.size >= MAX_CACHED_CONDITIONS) parsedConditions.clear();
+    parsed = parseFql(condition);
+    parsedConditions.set(condition, parsed);
+  }
+  if ("error" in parsed) return { error: parsed.error.message };
+  return { holds: validate(parsed, event) };
+}
