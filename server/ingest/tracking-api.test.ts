@@ -121,7 +121,7 @@ describe("Segment-compatible Tracking API", () => {
     expect((await first.json()).rejected).toEqual([{ index: 1, messageId: null, reason: "event is required for track and must be a string" }]);
     const second = await fetch(`${stack.url}/v1/batch`, { method: "POST", headers, body: JSON.stringify({ batch: batch.slice(0, 1) }) });
     expect(second.status).toBe(200);
-    const rows = await stack.server.store.queryLog({ installationUid: installation.uid, messageId: "dup-msg", limit: 5 });
+    const rows = await stack.server.store.queryLog({ installationUid: installation.uid, directions: ["inbound"], messageId: "dup-msg", limit: 5 });
     expect(rows.map((r) => r.status)).toHaveLength(2);
     expect(rows[0].status).toBe("deduplicated");
     expect(rows[1].status).toMatch(/queued|processing|delivered/);

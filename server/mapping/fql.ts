@@ -1,8 +1,5 @@
-import subscriptions, { type Subscription } from "@segment/destination-subscriptions";
+import { parseFql, validate, type Subscription } from "../../src/shared/fql.ts";
 import type { SegmentEvent } from "./types";
-
-// Default import: the package is CommonJS and Node's ESM loader (tsx) cannot see its named exports.
-const { parseFql, validate } = subscriptions;
 
 const MAX_CACHED_CONDITIONS = 1000;
 const parsedConditions = new Map<string, Subscription>();

@@ -70,17 +70,19 @@ export interface TestInstallation {
   api(path: string, init?: RequestInit): Promise<Response>;
 }
 
+export interface InstallOptions {
+  uid?: string;
+  configuration?: ConfigurationInput;
+  serverConfiguration?: Partial<ServerConfiguration>;
+}
+
 export interface TestStack {
   url: string;
   server: RunningServer;
   personalize: PersonalizeEmulator;
   contentstack: FakeContentstack;
   dataDir: string;
-  install(options?: {
-    uid?: string;
-    configuration?: ConfigurationInput;
-    serverConfiguration?: Partial<ServerConfiguration>;
-  }): Promise<TestInstallation>;
+  install(options?: InstallOptions): Promise<TestInstallation>;
   close(): Promise<void>;
 }
 
@@ -121,94 +123,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   const server = await startServer(settings, { secretKeys: generateSecretKeySpec(), uiDir: options.uiDir ?? null });
   const url = server.url!;
 
-  const install: TestStack["install"] = async (installOptions = {}) => {
-    const uid = installOptions.uid ?? `inst-${randomBytes(6).toString("hex")}`;
-    const identity = {
-      uid,
-      stackApiKey: `blt${randomBytes(8).toString("hex")}`,
-      organizationUid: `org${randomBytes(6).toString("hex")}`,
-      userUid: `usr${randomBytes(6).toString("hex")}`,
-    };
-    const writeKey = `wk_${randomBytes(16).toString("hex")}`;
-    const sharedSecret = randomBytes(24).toString("hex");
-    const defaults = {
-      configuration: {
-        personalize: { region: "CUSTOM", projectUid: TEST_PROJECT_UID, customEdgeUrl: personalize.url, customManagementUrl: personalize.managementUrl },
-        ...installOptions.configuration,
-      } as ConfigurationInput,
-      serverConfiguration: { trackingWriteKey: writeKey, webhookSharedSecret: sharedSecret, ...installOptions.serverConfiguration },
-    };
-    let sessionToken: string | null = null;
-
-    const installation: TestInstallation = {
-      uid,
-      stackApiKey: identity.stackApiKey,
-      organizationUid: identity.organizationUid,
-      writeKey: defaults.serverConfiguration.trackingWriteKey,
-      sharedSecret: defaults.serverConfiguration.webhookSharedSecret,
-      appToken: (overrides) =>
-        signAppToken(
-          contentstack.signingKey,
-          {
-            app_uid: TEST_APP_UID,
-            installation_uid: uid,
-            organization_uid: identity.organizationUid,
-            user_uid: identity.userUid,
-            stack_api_key: identity.stackApiKey,
-          },
-          300,
-          overrides,
-        ),
-      async session() {
-        const response = await fetch(`${url}/api/session`, {
-          method: "POST",
-          headers: { authorization: `Bearer ${await installation.appToken()}` },
-        });
-        if (!response.ok) throw new Error(`session failed: ${response.status} ${await response.text()}`);
-        return ((await response.json()) as { token: string }).token;
-      },
-      async lifecycle(event, data = defaults, lifecycleOptions = {}) {
-        const parsed = installationDataSchema.safeParse({
-          configuration: data.configuration ?? {},
-          serverConfiguration: data.serverConfiguration ?? {},
-        });
-        const payload = lifecycleWebhookPayload(
-          event,
-          {
-            appUid: TEST_APP_UID,
-            appVersion: 1,
-            installationUid: uid,
-            organizationUid: identity.organizationUid,
-            stackApiKey: identity.stackApiKey,
-            userUid: identity.userUid,
-            installedAt: new Date().toISOString(),
-            updatedAt: new Date().toISOString(),
-            // Invalid data is sent as given, so tests can check the server's validation.
-            data: (parsed.success ? parsed.data : data) as never,
-            serverConfigurationKey: "server_configuration",
-          },
-          lifecycleOptions.triggeredAt ?? new Date(),
-        );
-        const body = JSON.stringify(payload);
-        const signature = signatureHeaderValue(body, contentstack.signingKey, lifecycleOptions.padding ?? "pss");
-        return fetch(`${url}/webhooks/contentstack`, {
-          method: "POST",
-          headers: { "content-type": "application/json", "x-contentstack-request-signature": signature },
-          body: lifecycleOptions.tamper ? lifecycleOptions.tamper(body) : body,
-        });
-      },
-      async api(path, init = {}) {
-        sessionToken ??= await installation.session();
-        return fetch(`${url}${path}`, {
-          ...init,
-          headers: { authorization: `Bearer ${sessionToken}`, ...(init.body ? { "content-type": "application/json" } : {}), ...init.headers },
-        });
-      },
-    };
-    const response = await installation.lifecycle("install", defaults);
-    if (!response.ok) throw new Error(`install webhook failed: ${response.status} ${await response.text()}`);
-    return installation;
-  };
+  const install: TestStack["install"] = (installOptions) => installOn(url, contentstack, personalize, installOptions);
 
   return {
     url,
@@ -224,6 +139,101 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Installs the app on the server at `url` with a signed lifecycle webhook, as Contentstack would. */
+export async function installOn(
+  url: string,
+  contentstack: FakeContentstack,
+  personalize: PersonalizeEmulator,
+  installOptions: InstallOptions = {},
+): Promise<TestInstallation> {
+  const uid = installOptions.uid ?? `inst-${randomBytes(6).toString("hex")}`;
+  const identity = {
+    uid,
+    stackApiKey: `blt${randomBytes(8).toString("hex")}`,
+    organizationUid: `org${randomBytes(6).toString("hex")}`,
+    userUid: `usr${randomBytes(6).toString("hex")}`,
+  };
+  const writeKey = `wk_${randomBytes(16).toString("hex")}`;
+  const sharedSecret = randomBytes(24).toString("hex");
+  const defaults = {
+    configuration: {
+      personalize: { region: "CUSTOM", projectUid: TEST_PROJECT_UID, customEdgeUrl: personalize.url, customManagementUrl: personalize.managementUrl },
+      ...installOptions.configuration,
+    } as ConfigurationInput,
+    serverConfiguration: { trackingWriteKey: writeKey, webhookSharedSecret: sharedSecret, ...installOptions.serverConfiguration },
+  };
+  let sessionToken: string | null = null;
+
+  const installation: TestInstallation = {
+    uid,
+    stackApiKey: identity.stackApiKey,
+    organizationUid: identity.organizationUid,
+    writeKey: defaults.serverConfiguration.trackingWriteKey,
+    sharedSecret: defaults.serverConfiguration.webhookSharedSecret,
+    appToken: (overrides) =>
+      signAppToken(
+        contentstack.signingKey,
+        {
+          app_uid: TEST_APP_UID,
+          installation_uid: uid,
+          organization_uid: identity.organizationUid,
+          user_uid: identity.userUid,
+          stack_api_key: identity.stackApiKey,
+        },
+        300,
+        overrides,
+      ),
+    async session() {
+      const response = await fetch(`${url}/api/session`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${await installation.appToken()}` },
+      });
+      if (!response.ok) throw new Error(`session failed: ${response.status} ${await response.text()}`);
+      return ((await response.json()) as { token: string }).token;
+    },
+    async lifecycle(event, data = defaults, lifecycleOptions = {}) {
+      const parsed = installationDataSchema.safeParse({
+        configuration: data.configuration ?? {},
+        serverConfiguration: data.serverConfiguration ?? {},
+      });
+      const payload = lifecycleWebhookPayload(
+        event,
+        {
+          appUid: TEST_APP_UID,
+          appVersion: 1,
+          installationUid: uid,
+          organizationUid: identity.organizationUid,
+          stackApiKey: identity.stackApiKey,
+          userUid: identity.userUid,
+          installedAt: new Date().toISOString(),
+          updatedAt: new Date().toISOString(),
+          // Invalid data is sent as given, so tests can check the server's validation.
+          data: (parsed.success ? parsed.data : data) as never,
+          serverConfigurationKey: "server_configuration",
+        },
+        lifecycleOptions.triggeredAt ?? new Date(),
+      );
+      const body = JSON.stringify(payload);
+      const signature = signatureHeaderValue(body, contentstack.signingKey, lifecycleOptions.padding ?? "pss");
+      return fetch(`${url}/webhooks/contentstack`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-contentstack-request-signature": signature },
+        body: lifecycleOptions.tamper ? lifecycleOptions.tamper(body) : body,
+      });
+    },
+    async api(path, init = {}) {
+      sessionToken ??= await installation.session();
+      return fetch(`${url}${path}`, {
+        ...init,
+        headers: { authorization: `Bearer ${sessionToken}`, ...(init.body ? { "content-type": "application/json" } : {}), ...init.headers },
+      });
+    },
+  };
+  const response = await installation.lifecycle("install", defaults);
+  if (!response.ok) throw new Error(`install webhook failed: ${response.status} ${await response.text()}`);
+  return installation;
 }
 
 /** Polls until `check` returns a truthy value or the time runs out (then throws with the last value). */

@@ -1,0 +1,134 @@
+import { createHmac } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TEST_PROJECT_UID, eventually, startTestStack, type TestInstallation, type TestStack } from "../testing/harness.ts";
+import { segmentSignature, signedBytes } from "./webhook-signature.ts";
+
+let stack: TestStack;
+let installation: TestInstallation;
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  installation = await stack.install({
+    configuration: { attributeMappings: [{ id: "plan", source: "traits.plan", attribute: "plan", type: "string" }] },
+    serverConfiguration: { webhookBearerToken: "static-bearer-token-0123456789" },
+  });
+});
+afterAll(() => stack.close());
+
+/** What Segment's webhook action does (segment.md §2.1): hex HMAC-SHA1 of JSON.stringify(data or batch[0]). */
+function segmentStyleSignature(secret: string, payload: unknown): string {
+  const signed = Array.isArray(payload) ? payload[0] : payload;
+  return createHmac("sha1", secret).update(JSON.stringify(signed)).digest("hex");
+}
+
+const post = (body: string, headers: Record<string, string> = {}) =>
+  fetch(`${stack.url}/ingest/segment/${installation.uid}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "user-agent": "Segment (Actions)", ...headers },
+    body,
+  });
+
+const identify = (userId: string, plan: string, messageId: string) => ({
+  type: "identify",
+  userId,
+  messageId,
+  traits: { plan },
+  timestamp: "2026-11-22T10:00:00.000Z",
+});
+
+describe("signature vectors", () => {
+  it("computes Segment's signature for a known vector", () => {
+    const body = '{"type":"track","event":"Test","userId":"u1"}';
+    expect(segmentSignature("secret", Buffer.from(body))).toBe(createHmac("sha1", "secret").update(body).digest("hex"));
+    expect(signedBytes(Buffer.from(`[${body},{"a":1}]`), JSON.parse(`[${body},{"a":1}]`)).toString()).toBe(body);
+  });
+});
+
+describe("POST /ingest/segment/:installationUid", () => {
+  it("accepts a single signed event and delivers it", async () => {
+    const event = identify("wh-single", "gold", "wh-msg-1");
+    const body = JSON.stringify(event);
+    const response = await post(body, { "x-signature": segmentStyleSignature(installation.sharedSecret, event) });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ success: true, accepted: 1 });
+    await eventually(() => stack.personalize.userAttributes(TEST_PROJECT_UID, "wh-single")?.plan === "gold");
+  });
+
+  it("accepts a signed batch (bare array, first element signed) and coalesces one user's updates", async () => {
+    const batch = [identify("wh-batch", "a", "wh-b-1"), identify("wh-batch", "b", "wh-b-2"), identify("wh-batch", "c", "wh-b-3")];
+    const response = await post(JSON.stringify(batch), { "x-signature": segmentStyleSignature(installation.sharedSecret, batch) });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ accepted: 3 });
+    await eventually(() => stack.personalize.userAttributes(TEST_PROJECT_UID, "wh-batch")?.plan);
+    const patches = stack.personalize.requests({ path: "/user-attributes" }).filter((r) => r.headers["x-cs-personalize-user-uid"] === "wh-batch");
+    expect(patches).toHaveLength(1);
+    expect(JSON.parse(patches[0].body)).toEqual({ plan: "c" });
+  });
+
+  it("refuses a tampered body, a wrong secret and a missing signature with 401, and logs the refusal", async () => {
+    const event = identify("wh-evil", "x", "wh-evil-1");
+    const signature = segmentStyleSignature(installation.sharedSecret, event);
+    const tampered = await post(JSON.stringify({ ...event, traits: { plan: "y" } }), { "x-signature": signature });
+    expect(tampered.status).toBe(401);
+    expect((await tampered.json()).message).toMatch(/X-Signature does not match/);
+    const wrongSecret = await post(JSON.stringify(event), { "x-signature": segmentStyleSignature("not-the-secret", event) });
+    expect(wrongSecret.status).toBe(401);
+    const missing = await post(JSON.stringify(event));
+    expect(missing.status).toBe(401);
+    expect((await missing.json()).message).toMatch(/not signed/);
+    const refusals = await stack.server.store.queryLog({ installationUid: installation.uid, statuses: ["rejected"], limit: 10 });
+    expect(refusals.filter((r) => r.httpStatus === 401).length).toBeGreaterThanOrEqual(3);
+    expect(JSON.stringify(refusals)).not.toContain(installation.sharedSecret);
+    expect(stack.personalize.userAttributes(TEST_PROJECT_UID, "wh-evil")).toBeUndefined();
+  });
+
+  it("refuses a batch whose later elements were changed only if the first element's signature fails", async () => {
+    const batch = [identify("wh-b2", "1", "wh-b2-1"), identify("wh-b2", "2", "wh-b2-2")];
+    const signature = segmentStyleSignature(installation.sharedSecret, batch);
+    const forgedFirst = [{ ...batch[0], userId: "attacker" }, batch[1]];
+    expect((await post(JSON.stringify(forgedFirst), { "x-signature": signature })).status).toBe(401);
+  });
+
+  it("accepts the configured bearer token instead of a signature, and refuses a wrong one", async () => {
+    const event = identify("wh-bearer", "silver", "wh-bearer-1");
+    const ok = await post(JSON.stringify(event), { authorization: "Bearer static-bearer-token-0123456789" });
+    expect(ok.status).toBe(200);
+    const wrong = await post(JSON.stringify(event), { authorization: "Bearer nope" });
+    expect(wrong.status).toBe(401);
+  });
+
+  it("de-duplicates a replayed delivery by messageId", async () => {
+    const event = identify("wh-replay", "p", "wh-replay-1");
+    const headers = { "x-signature": segmentStyleSignature(installation.sharedSecret, event) };
+    expect((await post(JSON.stringify(event), headers)).status).toBe(200);
+    const replay = await post(JSON.stringify(event), headers);
+    expect(await replay.json()).toMatchObject({ accepted: 0, duplicates: 1 });
+  });
+
+  it("answers 400 naming the problem when every event is invalid, and 404 for an unknown installation", async () => {
+    const bad = { type: "identify", traits: {} };
+    const response = await post(JSON.stringify(bad), { "x-signature": segmentStyleSignature(installation.sharedSecret, bad) });
+    expect(response.status).toBe(400);
+    expect((await response.json()).message).toMatch(/userId or anonymousId is required/);
+    const unknown = await fetch(`${stack.url}/ingest/segment/no-such-installation`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+    });
+    expect(unknown.status).toBe(404);
+  });
+
+  it("answers malformed JSON and a wrong content type with 4xx and a message", async () => {
+    const malformed = await post("{not json", { "x-signature": "00" });
+    expect(malformed.status).toBe(400);
+    expect((await malformed.json()).message).toMatch(/JSON/);
+    const text = await fetch(`${stack.url}/ingest/segment/${installation.uid}`, {
+      method: "POST",
+      headers: { "content-type": "text/plain" },
+      body: "hello",
+    });
+    expect(text.status).toBe(415);
+    const poisoned = await post('{"__proto__":{"polluted":true},"type":"identify","userId":"p"}', { "x-signature": "00" });
+    expect(poisoned.status).toBe(400);
+  });
+});

@@ -1,0 +1,52 @@
+/**
+ * The server as a separate OS process (`tsx server/main.ts`), for tests and benchmarks that kill it with
+ * SIGKILL, restart it on the same database, run several of them, or sample its memory on its own.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { PROJECT_ROOT } from "../runtime.ts";
+
+export interface ServerProcess {
+  url: string | null;
+  child: ChildProcess;
+  output(): string;
+  /** Resident set size now and at its peak (VmHWM), in MB. */
+  memory(): { rssMb: number; peakMb: number };
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export async function spawnServerProcess(env: Record<string, string>, args: string[] = []): Promise<ServerProcess> {
+  const child = spawn(process.execPath, ["--import", "tsx", join(PROJECT_ROOT, "server/main.ts"), ...args], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, LOG_LEVEL: "warn", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const url = await new Promise<string | null>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /listening on (http:\/\/\S+)/.exec(output);
+      if (match) resolve(match[1]);
+      else if (/delivery worker started/.test(output)) resolve(null);
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", onData);
+    void exited.then((code) => reject(new Error(`server exited with ${code} before it was ready:\n${output}`)));
+  });
+  return {
+    url,
+    child,
+    output: () => output,
+    memory() {
+      const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
+      const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+      return { rssMb: kb("VmRSS") / 1024, peakMb: kb("VmHWM") / 1024 };
+    },
+    async stop(signal = "SIGTERM") {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
