@@ -1,0 +1,151 @@
+import { ATTRIBUTE_TYPES, type AttributeMapping, type AttributeType } from "../shared/installation-config";
+import { ActionButton } from "../ui/ActionButton";
+import { CheckboxField } from "../ui/CheckboxField";
+import { FormField, helpId } from "../ui/FormField";
+import { EmptyText } from "../ui/RemoteState";
+import { SelectField, type SelectOption } from "../ui/SelectField";
+import { TextField } from "../ui/TextField";
+import type { PersonalizeCatalog } from "./api";
+import type { FormProps } from "./form";
+import { MissingInPersonalize } from "./MissingInPersonalize";
+import { SourcePathInput } from "./SourcePathInput";
+import { LIST_IDS } from "./suggestions";
+import { useFocusOnAdd } from "./useFocusOnAdd";
+import { fieldError } from "./validation";
+
+const TYPE_LABELS: Record<AttributeType, string> = {
+  auto: "Auto (as received)",
+  string: "String",
+  number: "Number",
+  boolean: "Boolean",
+  date: "Date (ISO-8601)",
+};
+const TYPE_OPTIONS: SelectOption<AttributeType>[] = ATTRIBUTE_TYPES.map((type) => ({ value: type, label: TYPE_LABELS[type] }));
+
+interface AttributeMappingsProps extends FormProps {
+  /** Present once loaded; then rows whose key it lacks are flagged. */
+  catalog: PersonalizeCatalog | undefined;
+}
+
+export function AttributeMappings({ data, dispatch, validation, catalog }: AttributeMappingsProps) {
+  const rows = data.configuration.attributeMappings;
+  const focusOnAdd = useFocusOnAdd(rows.length, (index) => `attribute-row-${index}-source`);
+  return (
+    <section className="subsection" aria-labelledby="attribute-mappings-title">
+      <h3 id="attribute-mappings-title">Attributes</h3>
+      <p className="section-intro">Each row copies one value from Segment events into a Personalize attribute.</p>
+      {rows.length === 0 ? (
+        <EmptyText>No attribute mappings yet.</EmptyText>
+      ) : (
+        <ol className="mapping-rows">
+          {rows.map((row, index) => (
+            <AttributeRow
+              key={row.id}
+              row={row}
+              index={index}
+              data={data}
+              dispatch={dispatch}
+              validation={validation}
+              catalog={catalog}
+            />
+          ))}
+        </ol>
+      )}
+      <ActionButton
+        buttonType="secondary"
+        onClick={() => {
+          focusOnAdd();
+          dispatch({ type: "addAttributeRow" });
+        }}
+        testId="add-attribute-row"
+      >
+        Add attribute mapping
+      </ActionButton>
+    </section>
+  );
+}
+
+interface AttributeRowProps extends AttributeMappingsProps {
+  row: AttributeMapping;
+  index: number;
+}
+
+function AttributeRow({ row, index, data, dispatch, validation, catalog }: AttributeRowProps) {
+  const base = `attribute-row-${index}`;
+  const label = `Attribute mapping ${index + 1}`;
+  const error = (field: keyof AttributeMapping) =>
+    fieldError(validation, "configuration", "attributeMappings", index, field);
+  const update = (patch: Partial<Omit<AttributeMapping, "id">>) =>
+    dispatch({ type: "updateAttributeRow", id: row.id, patch });
+  const key = row.attribute.trim();
+  const missing = catalog !== undefined && key !== "" && !catalog.attributes.some((attribute) => attribute.key === key);
+
+  return (
+    <li className="mapping-row" data-test-id={base} aria-label={label}>
+      <div className="mapping-row__header">
+        <h4>{label}</h4>
+        <CheckboxField
+          id={`${base}-enabled`}
+          label="Enabled"
+          checked={row.enabled}
+          onChange={(enabled) => update({ enabled })}
+          testId={`${base}-enabled`}
+        />
+        <ActionButton
+          buttonType="tertiary"
+          label={`Remove ${label.toLowerCase()}`}
+          onClick={() => dispatch({ type: "removeAttributeRow", id: row.id })}
+          testId={`${base}-remove`}
+        >
+          Remove
+        </ActionButton>
+      </div>
+      <div className="mapping-row__fields mapping-row__fields--attribute">
+        <SourcePathInput
+          id={`${base}-source`}
+          rowLabel={label}
+          value={row.source}
+          onChange={(source) => update({ source })}
+          error={error("source")}
+          testId={`${base}-source`}
+        />
+        <FormField htmlFor={`${base}-attribute`} label="Personalize attribute key" required error={error("attribute")}>
+          <TextField
+            id={`${base}-attribute`}
+            value={row.attribute}
+            onChange={(attribute) => update({ attribute })}
+            error={error("attribute")}
+            list={LIST_IDS.attributeKeys}
+            placeholder="plan"
+            testId={`${base}-attribute`}
+          />
+          {missing && <MissingInPersonalize kind="attribute" itemKey={key} data={data} testId={base} />}
+        </FormField>
+        <FormField htmlFor={`${base}-type`} label="Type">
+          <SelectField
+            id={`${base}-type`}
+            options={TYPE_OPTIONS}
+            value={row.type}
+            onChange={(type) => update({ type })}
+            testId={`${base}-type`}
+          />
+        </FormField>
+        <FormField
+          htmlFor={`${base}-default`}
+          label="Default value"
+          error={error("defaultValue")}
+          help="Sent when an event lacks the source path; empty sends nothing."
+        >
+          <TextField
+            id={`${base}-default`}
+            value={row.defaultValue}
+            onChange={(defaultValue) => update({ defaultValue })}
+            error={error("defaultValue")}
+            describedBy={helpId(`${base}-default`)}
+            testId={`${base}-default`}
+          />
+        </FormField>
+      </div>
+    </li>
+  );
+}
