@@ -1,0 +1,188 @@
+import { Analytics } from "@segment/analytics-node";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { startPersonalizeEmulator, type PersonalizeEmulator } from "../emulators/personalize/index.ts";
+import { generateSecretKeySpec } from "../security/secret-box.ts";
+import { openSqliteStore } from "../store/sqlite-store.ts";
+import { createSecretBox, parseSecretKeys } from "../security/secret-box.ts";
+import {
+  TEST_APP_UID,
+  TEST_PROJECT_UID,
+  eventually,
+  installOn,
+  lenientFixtures,
+  startFakeContentstack,
+  startTestStack,
+  type FakeContentstack,
+  type TestStack,
+} from "../testing/harness.ts";
+import { spawnServerProcess, type ServerProcess } from "../testing/server-process.ts";
+
+const seqMapping = {
+  attributeMappings: [{ id: "seq", source: "traits.seq", attribute: "seq", type: "number" as const }],
+};
+
+const cleanups: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!();
+});
+
+function patchesFor(personalize: PersonalizeEmulator, userUid: string): number[] {
+  return personalize
+    .requests({ path: "/user-attributes" })
+    .filter((r) => r.headers["x-cs-personalize-user-uid"] === userUid && r.response?.status === 200)
+    .map((r) => Number(JSON.parse(r.body).seq));
+}
+
+describe("delivery under faults", () => {
+  it("delivers every accepted event once the faults stop, in per-user order, honouring Retry-After", async () => {
+    const stack: TestStack = await startTestStack({ env: { DELIVERY_TIMEOUT_MS: "400", DELIVERY_RETRY_BASE_MS: "40" } });
+    cleanups.push(() => stack.close());
+    const installation = await stack.install({ configuration: seqMapping });
+    const faults = [
+      { kind: "status" as const, status: 500, probability: 0.08, seed: 1 },
+      { kind: "status" as const, status: 503, probability: 0.08, seed: 2 },
+      { kind: "rate-limit" as const, retryAfterSeconds: 1, probability: 0.07, seed: 3 },
+      { kind: "hold" as const, ms: 1500, probability: 0.07, seed: 4 },
+    ];
+    for (const fault of faults) stack.personalize.addFault({ route: "PATCH /user-attributes", ...fault });
+
+    const analytics = new Analytics({ writeKey: installation.writeKey, host: stack.url, flushAt: 20, maxRetries: 3 });
+    const users = Array.from({ length: 20 }, (_, i) => `fault-user-${i}`);
+    for (let seq = 1; seq <= 15; seq++) {
+      for (const userId of users) {
+        analytics.identify({ userId, traits: { seq }, timestamp: new Date(Date.UTC(2026, 0, 1, 0, 0, seq)) });
+      }
+      await new Promise((resolve) => setTimeout(resolve, 60));
+    }
+    await analytics.closeAndFlush();
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const faulted = stack.personalize.requests({ path: "/user-attributes" }).filter((r) => r.response && r.response.status !== 200);
+    expect(faulted.length).toBeGreaterThan(0);
+    stack.personalize.clearFaults();
+
+    await eventually(async () => {
+      const open = await stack.server.store.queryLog({
+        installationUid: installation.uid,
+        statuses: ["queued", "processing", "pending_retry", "pending", "in_flight"],
+        limit: 1,
+      });
+      return open.length === 0;
+    }, 30_000, 100);
+    const failed = await stack.server.store.queryLog({ installationUid: installation.uid, statuses: ["failed", "dead_lettered"], limit: 5 });
+    expect(failed).toEqual([]);
+    for (const userId of users) {
+      expect(stack.personalize.userAttributes(TEST_PROJECT_UID, userId)).toEqual({ seq: 15 });
+      const delivered = patchesFor(stack.personalize, userId);
+      expect([...delivered].sort((a, b) => a - b)).toEqual(delivered);
+    }
+
+    const outbound = await stack.server.store.queryLog({ installationUid: installation.uid, directions: ["personalize"], limit: 1000 });
+    const spacings: number[] = [];
+    for (const row of outbound) {
+      const attempts = await stack.server.store.getAttempts(installation.uid, row.id);
+      attempts.forEach((attempt, i) => {
+        const next = attempts[i + 1];
+        if (attempt.httpStatus === 429 && next) spacings.push(next.startedAt - (attempt.startedAt + attempt.latencyMs));
+      });
+    }
+    expect(spacings.length).toBeGreaterThan(0);
+    expect(Math.min(...spacings)).toBeGreaterThanOrEqual(990);
+  }, 60_000);
+});
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+describe("crash safety", () => {
+  it("loses nothing accepted when the server is killed with SIGKILL mid-stream", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "segment-sync-crash-"));
+    const personalize = await startPersonalizeEmulator({ fixtures: lenientFixtures() });
+    const contentstack: FakeContentstack = await startFakeContentstack();
+    cleanups.push(async () => {
+      await personalize.close();
+      await contentstack.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    const port = await freePort();
+    const secretKeys = generateSecretKeySpec();
+    const env = {
+      PORT: String(port),
+      DATABASE_URL: join(dir, "sync.db"),
+      APP_UID: TEST_APP_UID,
+      CS_PUBLIC_KEYS_URL: contentstack.publicKeysUrl,
+      SESSION_SECRET: randomBytes(32).toString("hex"),
+      SECRETS_KEYS: secretKeys,
+      PERSONALIZE_HOST_ALLOWLIST: new URL(personalize.url).host,
+      DELIVERY_BATCH_WINDOW_MS: "20",
+    };
+    let server: ServerProcess = await spawnServerProcess(env);
+    cleanups.push(() => server.stop("SIGKILL"));
+    const installation = await installOn(server.url!, contentstack, personalize, { configuration: seqMapping });
+
+    const analytics = new Analytics({ writeKey: installation.writeKey, host: server.url!, flushAt: 25, maxRetries: 10 });
+    const acked = new Map<string, number>();
+    const users = Array.from({ length: 30 }, (_, i) => `crash-user-${i}`);
+    const sends: Promise<void>[] = [];
+    let killed = false;
+    for (let seq = 1; seq <= 60; seq++) {
+      for (const userId of users) {
+        const messageId = `crash-${userId}-${seq}`;
+        sends.push(
+          new Promise((resolve) =>
+            analytics.identify(
+              { userId, messageId, traits: { seq }, timestamp: new Date(Date.UTC(2026, 0, 1, 0, 0, seq)) },
+              (error) => {
+                if (!error) acked.set(messageId, seq);
+                resolve();
+              },
+            ),
+          ),
+        );
+      }
+      if (seq === 30) {
+        await server.stop("SIGKILL");
+        killed = true;
+        server = await spawnServerProcess(env);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 15));
+    }
+    await analytics.closeAndFlush({ timeout: 60_000 });
+    await Promise.all(sends);
+    expect(killed).toBe(true);
+    expect(acked.size).toBeGreaterThan(1000);
+
+    await server.stop("SIGTERM");
+    const store = openSqliteStore(env.DATABASE_URL, createSecretBox(parseSecretKeys(secretKeys)));
+    cleanups.push(() => store.close());
+    server = await spawnServerProcess(env);
+    await eventually(async () => {
+      const open = await store.queryLog({
+        installationUid: installation.uid,
+        statuses: ["queued", "processing", "pending_retry", "pending", "in_flight"],
+        limit: 1,
+      });
+      return open.length === 0;
+    }, 30_000, 100);
+
+    const inbound = await store.queryLog({ installationUid: installation.uid, directions: ["inbound"], limit: 100_000 });
+    const stored = new Set(inbound.filter((r) => r.status !== "deduplicated").map((r) => r.messageId));
+    const missing = [...acked.keys()].filter((id) => !stored.has(id));
+    expect(missing).toEqual([]);
+    for (const userId of users) {
+      const lastAcked = Math.max(...[...acked].filter(([id]) => id.startsWith(`crash-${userId}-`)).map(([, seq]) => seq));
+      expect(Number(personalize.userAttributes(TEST_PROJECT_UID, userId)?.seq)).toBeGreaterThanOrEqual(lastAcked);
+    }
+  }, 120_000);
+});
