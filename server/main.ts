@@ -2,7 +2,7 @@
  * Process entry. `--dev` (what `npm start` passes) adds the local Contentstack host simulator, the Personalize
  * emulator and demo traffic, and prints the one URL to open. `--role=api|worker|all` overrides ROLE.
  */
-import { join } from "node:path";
+import { resolve } from "node:path";
 import { ConfigError, loadSettings } from "./config.ts";
 import { DEV_IDENTITY, loadDevKeys, startDemoTraffic, startDevEnvironment, type DevEnvironment } from "./dev-environment.ts";
 import { PROJECT_ROOT, startServer } from "./runtime.ts";
@@ -12,7 +12,7 @@ async function main(): Promise<void> {
   const dev = args.includes("--dev");
   const role = args.find((a) => a.startsWith("--role="))?.slice("--role=".length);
   const env: Record<string, string | undefined> = { ...process.env, ...(role ? { ROLE: role } : {}) };
-  const dataDir = join(PROJECT_ROOT, "data");
+  const dataDir = resolve(PROJECT_ROOT, env.DATA_DIR ?? "data");
 
   let devEnvironment: DevEnvironment | null = null;
   let secretKeys = env.SECRETS_KEYS ?? "";
@@ -25,6 +25,7 @@ async function main(): Promise<void> {
     env.SESSION_SECRET ??= keys.sessionSecret;
     env.PERSONALIZE_HOST_ALLOWLIST = [env.PERSONALIZE_HOST_ALLOWLIST, ...devEnvironment.hostAllowlist].filter(Boolean).join(",");
     env.HOST ??= "127.0.0.1";
+    env.DATABASE_URL ??= resolve(dataDir, "sync.db");
     secretKeys ||= keys.secretKeys;
   }
   const settings = loadSettings(env, { dev });

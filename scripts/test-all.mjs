@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+/**
+ * `npm test`: builds the UI, runs every Vitest suite and every Playwright scenario, and ends with one line,
+ * `N passed, N failed`, summed over both runners. Exits non-zero when anything failed or a runner crashed.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+
+const results = "test-results";
+mkdirSync(results, { recursive: true });
+
+function run(command, args, env = {}) {
+  console.log(`\n$ ${command} ${args.join(" ")}`);
+  return spawnSync(command, args, { stdio: "inherit", env: { ...process.env, ...env } }).status ?? 1;
+}
+
+function readJson(file) {
+  return existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : null;
+}
+
+let passed = 0;
+let failed = 0;
+let crashed = false;
+
+if (run("npx", ["vite", "build", "--logLevel", "warn"]) !== 0) {
+  console.error("UI build failed");
+  crashed = true;
+}
+
+const vitestJson = `${results}/vitest.json`;
+rmSync(vitestJson, { force: true });
+const vitestStatus = run("npx", ["vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${vitestJson}`]);
+const vitest = readJson(vitestJson);
+if (vitest) {
+  passed += vitest.numPassedTests;
+  failed += vitest.numFailedTests;
+  if (vitest.numFailedTestSuites > 0 && vitest.numFailedTests === 0) failed += vitest.numFailedTestSuites;
+} else if (vitestStatus !== 0) crashed = true;
+
+const playwrightJson = `${results}/playwright.json`;
+rmSync(playwrightJson, { force: true });
+const playwrightStatus = crashed
+  ? 1
+  : run("npx", ["playwright", "test", "--reporter=list,json"], { PLAYWRIGHT_JSON_OUTPUT_NAME: playwrightJson });
+const playwright = readJson(playwrightJson);
+if (playwright) {
+  passed += playwright.stats.expected + playwright.stats.flaky;
+  failed += playwright.stats.unexpected;
+  if (playwright.errors?.length && playwright.stats.unexpected === 0) failed += playwright.errors.length;
+} else if (playwrightStatus !== 0) crashed = true;
+
+console.log(`\n${passed} passed, ${failed} failed`);
+process.exit(failed > 0 || crashed ? 1 : 0);
