@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { HttpError } from "../http/errors.ts";
+import { createRateLimit } from "../http/rate-limit.ts";
 import type { Installations } from "../installations/installations.ts";
 import { AppTokenError, verifyAppToken } from "./app-token.ts";
 import type { SessionClaims, SessionTokens } from "./session-token.ts";
@@ -32,7 +33,11 @@ export async function sessionRoutes(
   app: FastifyInstance,
   deps: { appUid: string; keys: SigningKeyProvider; tokens: SessionTokens; installations: Installations },
 ) {
+  const perIp = createRateLimit({ limit: 60, windowMs: 60_000 });
+  const perInstallation = createRateLimit({ limit: 120, windowMs: 60_000 });
+
   app.post("/api/session", async (request) => {
+    perIp.take(request.ip, "session requests from this address");
     const appToken = bearerToken(request);
     if (!appToken) {
       throw new HttpError(401, "missing_app_token", "send the app-token from the page URL as Authorization: Bearer <app-token>");
@@ -47,6 +52,7 @@ export async function sessionRoutes(
         "retry-after": "5",
       });
     }
+    perInstallation.take(claims.installationUid, "session requests for this installation");
     const installation = await deps.installations.ensure({
       uid: claims.installationUid,
       stackApiKey: claims.stackApiKey,
@@ -79,5 +85,9 @@ export async function sessionRoutes(
     request.session = claims;
   });
 
-  app.post("/api/stream-token", async (request) => deps.tokens.issue(sessionOf(request), "stream"));
+  app.post("/api/stream-token", async (request) => {
+    const session = sessionOf(request);
+    perInstallation.take(session.installationUid, "stream tokens for this installation");
+    return deps.tokens.issue(session, "stream");
+  });
 }

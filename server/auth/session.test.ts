@@ -161,3 +161,26 @@ describe("POST /webhooks/contentstack (lifecycle)", () => {
     expect(after.status).toBe(401);
   });
 });
+
+describe("rate limits on the authentication routes", () => {
+  it("answers 429 with Retry-After once an address exceeds 60 session requests a minute", async () => {
+    const limited = await startTestStack();
+    try {
+      const installation = await limited.install();
+      const token = await installation.appToken();
+      const statuses: number[] = [];
+      for (let i = 0; i < 62; i++) {
+        const response = await fetch(`${limited.url}/api/session`, { method: "POST", headers: { authorization: `Bearer ${token}` } });
+        statuses.push(response.status);
+        if (response.status === 429) {
+          expect(Number(response.headers.get("retry-after"))).toBeGreaterThan(0);
+          expect(((await response.json()) as { message: string }).message).toMatch(/at most 60 per 60 s/);
+        } else await response.body?.cancel();
+      }
+      expect(statuses.slice(0, 60).every((s) => s === 200)).toBe(true);
+      expect(statuses.slice(60)).toEqual([429, 429]);
+    } finally {
+      await limited.close();
+    }
+  });
+});

@@ -8,6 +8,7 @@ import { describeIssue, installationDataSchema } from "../../src/shared/installa
 import { checkTriggeredAt, verifyLifecycleSignature, type SignaturePadding } from "../auth/lifecycle-signature.ts";
 import type { SigningKeyProvider } from "../auth/signing-key.ts";
 import { HttpError } from "../http/errors.ts";
+import { createRateLimit } from "../http/rate-limit.ts";
 import { acceptRawJson } from "../http/raw-json.ts";
 import type { Installations } from "./installations.ts";
 
@@ -19,6 +20,9 @@ export async function lifecycleRoute(
   deps: { appUid: string; keys: SigningKeyProvider; padding: SignaturePadding; installations: Installations },
 ) {
   acceptRawJson(app, { gzip: false, bodyLimit: 1024 * 1024 });
+  const perIp = createRateLimit({ limit: 120, windowMs: 60_000 });
+
+  app.addHook("onRequest", async (request) => perIp.take(request.ip, "lifecycle webhooks from this address"));
 
   app.post("/webhooks/contentstack", async (request) => {
     const header = request.headers["x-contentstack-request-signature"];
