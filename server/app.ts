@@ -7,6 +7,7 @@ import type { SignaturePadding } from "./auth/lifecycle-signature.ts";
 import { sessionRoutes } from "./auth/session-routes.ts";
 import type { SessionTokens } from "./auth/session-token.ts";
 import type { SigningKeyProvider } from "./auth/signing-key.ts";
+import { configApiRoutes } from "./config-api/routes.ts";
 import { installErrorHandling } from "./http/errors.ts";
 import { staticUi } from "./http/static-ui.ts";
 import { createIngestor } from "./ingest/ingestor.ts";
@@ -28,6 +29,8 @@ export interface AppDependencies {
   uiDir: string | null;
   frameAncestors: readonly string[];
   logLevel: string;
+  /** Personalize hosts (host[:port]) allowed besides the regional ones: the SSRF guard's operator allowlist. */
+  personalizeHostAllowlist: readonly string[];
 }
 
 export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> {
@@ -60,6 +63,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(async (api) => {
     await sessionRoutes(api, { appUid: deps.appUid, keys: deps.keys, tokens: deps.tokens, installations: deps.installations });
     await installationRoutes(api, { installations: deps.installations });
+    await configApiRoutes(api, { store: deps.store, installations: deps.installations, hostAllowlist: deps.personalizeHostAllowlist });
   });
   if (deps.uiDir) await app.register(staticUi, { uiDir: deps.uiDir, frameAncestors: deps.frameAncestors });
   return app;

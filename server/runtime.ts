@@ -64,6 +64,7 @@ export async function startServer(settings: ServerSettings, options: RuntimeOpti
       uiDir: uiDir && existsSync(uiDir) ? uiDir : null,
       frameAncestors: options.frameAncestors ?? [],
       logLevel: settings.LOG_LEVEL,
+      personalizeHostAllowlist: settings.PERSONALIZE_HOST_ALLOWLIST,
     });
     try {
       await app.listen({ port: settings.PORT, host: settings.HOST });
