@@ -17,6 +17,7 @@ import { installationRoutes } from "./installations/installation-routes.ts";
 import type { Installations } from "./installations/installations.ts";
 import { lifecycleRoute } from "./installations/lifecycle-route.ts";
 import type { Store } from "./store/types.ts";
+import { syncLogRoutes } from "./sync-log/routes.ts";
 
 export interface AppDependencies {
   store: Store;
@@ -64,6 +65,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     await sessionRoutes(api, { appUid: deps.appUid, keys: deps.keys, tokens: deps.tokens, installations: deps.installations });
     await installationRoutes(api, { installations: deps.installations });
     await configApiRoutes(api, { store: deps.store, installations: deps.installations, hostAllowlist: deps.personalizeHostAllowlist });
+    await syncLogRoutes(api, { store: deps.store, installations: deps.installations });
   });
   if (deps.uiDir) await app.register(staticUi, { uiDir: deps.uiDir, frameAncestors: deps.frameAncestors });
   return app;

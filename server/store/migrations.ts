@@ -92,6 +92,15 @@ CREATE TABLE user_state (
 );
 `,
   },
+  {
+    version: 2,
+    name: "sync log indexes for the event type, status class and error text filters",
+    sql: `
+CREATE INDEX sync_log_by_event_type ON sync_log (installation_uid, event_type, id);
+CREATE INDEX sync_log_by_status_class ON sync_log (installation_uid, (http_status / 100), id);
+CREATE INDEX sync_log_with_error ON sync_log (installation_uid, id) WHERE error IS NOT NULL;
+`,
+  },
 ];
 
 export function renderMigration(sql: string, dialect: Dialect): string {

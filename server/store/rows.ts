@@ -96,6 +96,9 @@ export function decodeAttempt(row: Row): DeliveryAttempt {
   };
 }
 
+const ID_BOUND_MARGIN_MS = 5 * 60_000;
+const MAX_ID = "9223372036854775807";
+
 /** Builds the filtered, newest-first log query; `placeholder(n)` renders the n-th parameter (`?` or `$n`). */
 export function logQuerySql(query: LogQuery, placeholder: (index: number) => string): { sql: string; params: unknown[] } {
   const where: string[] = [];
@@ -119,14 +122,35 @@ export function logQuerySql(query: LogQuery, placeholder: (index: number) => str
   if (query.userId) add((p) => `user_id = ${p}`, query.userId);
   if (query.messageId) add((p) => `message_id = ${p}`, query.messageId);
   if (query.httpStatus !== undefined) add((p) => `http_status = ${p}`, query.httpStatus);
-  if (query.httpStatusClass !== undefined) {
-    add((p) => `http_status >= ${p}`, query.httpStatusClass * 100);
-    add((p) => `http_status < ${p}`, query.httpStatusClass * 100 + 100);
+  // Written as the expression of the sync_log_by_status_class index, which yields rows already in id order.
+  if (query.httpStatusClass !== undefined) add((p) => `http_status / 100 = ${p}`, query.httpStatusClass);
+  if (query.errorText) {
+    // The explicit IS NOT NULL lets the planner use the partial index of rows with an error.
+    where.push("error IS NOT NULL");
+    const literal = query.errorText.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);
+    add((p) => `lower(error) LIKE ${p} ESCAPE '\\'`, `%${literal}%`);
   }
-  if (query.errorText) add((p) => `lower(error) LIKE ${p}`, `%${query.errorText.toLowerCase()}%`);
-  if (query.from !== undefined) add((p) => `created_at >= ${p}`, query.from);
-  if (query.to !== undefined) add((p) => `created_at < ${p}`, query.to);
+  // A time bound is also applied as an id bound, so that the newest-first scan seeks to it instead of sorting the
+  // whole range (`+` keeps SQLite off the created_at index). Ids grow with created_at; the margin covers rows
+  // committed slightly out of clock order, and the exact created_at test still decides.
+  const firstIdFrom = (time: number) => {
+    params.push(query.installationUid, time);
+    return `COALESCE((SELECT id FROM sync_log WHERE installation_uid = ${placeholder(params.length - 1)}
+      AND created_at >= ${placeholder(params.length)} ORDER BY created_at, id LIMIT 1), ${MAX_ID})`;
+  };
+  if (query.from !== undefined) {
+    add((p) => `+created_at >= ${p}`, query.from);
+    where.push(`id >= ${firstIdFrom(query.from - ID_BOUND_MARGIN_MS)}`);
+  }
+  if (query.to !== undefined) {
+    add((p) => `+created_at < ${p}`, query.to);
+    where.push(`id < ${firstIdFrom(query.to + ID_BOUND_MARGIN_MS)}`);
+  }
   if (query.beforeId !== undefined) add((p) => `id < ${p}`, query.beforeId);
+  if (query.ids) {
+    if (query.ids.length) addList("id", query.ids);
+    else where.push("1 = 0");
+  }
   params.push(query.limit);
   return {
     sql: `SELECT * FROM sync_log WHERE ${where.join(" AND ")} ORDER BY id DESC LIMIT ${placeholder(params.length)}`,

@@ -19,17 +19,36 @@ import {
   type Row,
 } from "./rows.ts";
 import { DEDUPLICATION_WINDOW_MS } from "./migrations.ts";
+import {
+  bucketCountsSql,
+  countsSql,
+  decodeBucketCounts,
+  decodeBucketP95,
+  decodeCounts,
+  decodeErrorGroups,
+  decodeP95,
+  DELIVERY_TIME,
+  errorGroupsSql,
+  p95Sql,
+  REQUEST_LATENCY,
+  type SqlQuery,
+} from "./log-aggregates.ts";
 import type { SecretBox } from "../security/secret-box.ts";
 import type {
   AttemptOutcome,
   ChangeNotice,
   ClaimedOutbound,
   DeliveryAttempt,
+  ErrorGroup,
   FinalLogEntry,
   InboundEvent,
   Installation,
+  LogAggregates,
+  LogExtent,
   LogQuery,
   LogRow,
+  LogStatus,
+  LogWindow,
   PlanLookups,
   PlanResult,
   QueuedInbound,
@@ -141,6 +160,8 @@ export class SqliteStore implements Store {
       reopenInbound: p(`UPDATE sync_log SET open_requests = open_requests + 1, status = 'processing', updated_at = ?
           WHERE id = ? AND installation_uid = ?`),
       attempts: p("SELECT * FROM delivery_attempts WHERE installation_uid = ? AND log_id = ? ORDER BY attempt"),
+      rowCount: p("SELECT count(*) AS n FROM sync_log WHERE installation_uid = ?"),
+      oldestRow: p("SELECT created_at FROM sync_log WHERE installation_uid = ? ORDER BY created_at LIMIT 1"),
       installationsForPrune: p("SELECT uid, configuration FROM installations"),
       pruneOld: p(`DELETE FROM sync_log WHERE id IN (SELECT id FROM sync_log WHERE installation_uid = ? AND created_at < ?
           AND status IN ${PRUNABLE_STATUSES_SQL} LIMIT 5000)`),
@@ -379,6 +400,38 @@ export class SqliteStore implements Store {
 
   async getAttempts(installationUid: string, logId: number): Promise<DeliveryAttempt[]> {
     return (this.statements.attempts.all(installationUid, logId) as Row[]).map(decodeAttempt);
+  }
+
+  async aggregateLog(window: LogWindow, bucketMs: number): Promise<LogAggregates> {
+    const placeholder = () => "?";
+    return {
+      counts: decodeCounts(this.all(countsSql(window, placeholder))),
+      buckets: decodeBucketCounts(this.all(bucketCountsSql(window, bucketMs, placeholder)), window, bucketMs),
+      requestLatencyP95: decodeP95(this.all(p95Sql(window, REQUEST_LATENCY.value, REQUEST_LATENCY.condition, placeholder))[0]),
+      requestLatencyP95ByBucket: decodeBucketP95(
+        this.all(p95Sql(window, REQUEST_LATENCY.value, REQUEST_LATENCY.condition, placeholder, bucketMs)),
+        window,
+        bucketMs,
+      ),
+      deliveryP95: decodeP95(this.all(p95Sql(window, DELIVERY_TIME.value, DELIVERY_TIME.condition, placeholder))[0]),
+    };
+  }
+
+  async groupErrors(window: LogWindow, statuses: LogStatus[], limit: number, samples: number): Promise<ErrorGroup[]> {
+    if (statuses.length === 0) return [];
+    return decodeErrorGroups(this.all(errorGroupsSql(window, statuses, samples, () => "?")), limit);
+  }
+
+  async logExtent(installationUid: string): Promise<LogExtent> {
+    const oldest = this.statements.oldestRow.get(installationUid) as Row | undefined;
+    return {
+      rows: (this.statements.rowCount.get(installationUid) as { n: number }).n,
+      oldestAt: oldest ? Number(oldest.created_at) : null,
+    };
+  }
+
+  private all(query: SqlQuery): Row[] {
+    return this.db.prepare(query.sql).all(...query.params) as Row[];
   }
 
   async prune(now: number): Promise<number> {

@@ -181,7 +181,40 @@ export interface LogQuery {
   to?: number;
   /** Rows with id below this one (newest-first pagination). */
   beforeId?: number;
+  /** Only these rows (the live stream asks which changed rows match a filter); an empty list matches nothing. */
+  ids?: number[];
   limit: number;
+}
+
+/** Rows created in [from, to) of one installation. */
+export interface LogWindow {
+  installationUid: string;
+  from: number;
+  to: number;
+}
+
+export interface LogAggregates {
+  counts: Array<{ direction: Direction; status: LogStatus; count: number }>;
+  /** Counts per time bucket; `start` is the bucket's first millisecond. */
+  buckets: Array<{ start: number; direction: Direction; status: LogStatus; count: number }>;
+  /** p95 of outbound request latency (latency_ms), overall and per bucket. */
+  requestLatencyP95: number | null;
+  requestLatencyP95ByBucket: Array<{ start: number; p95: number }>;
+  /** p95 of received → delivered for inbound events delivered in the window. */
+  deliveryP95: number | null;
+}
+
+export interface ErrorGroup {
+  error: string;
+  count: number;
+  lastSeenAt: number;
+  /** Newest rows first. */
+  sampleIds: number[];
+}
+
+export interface LogExtent {
+  rows: number;
+  oldestAt: number | null;
 }
 
 export interface ChangeNotice {
@@ -227,6 +260,12 @@ export interface Store {
   queryLog(query: LogQuery): Promise<LogRow[]>;
   getLogRows(installationUid: string, ids: number[]): Promise<LogRow[]>;
   getAttempts(installationUid: string, logId: number): Promise<DeliveryAttempt[]>;
+  /** Counts by direction and status, the same per `bucketMs` bucket, and p95 latencies, for the summary. */
+  aggregateLog(window: LogWindow, bucketMs: number): Promise<LogAggregates>;
+  /** The most frequent error texts among rows in `statuses`, each with up to `samples` newest row ids. */
+  groupErrors(window: LogWindow, statuses: LogStatus[], limit: number, samples: number): Promise<ErrorGroup[]>;
+  /** How many rows the installation keeps and since when (what retention left). */
+  logExtent(installationUid: string): Promise<LogExtent>;
 
   /** Deletes rows older than the installation's retention and above its row cap, and expired de-duplication keys. */
   prune(now: number): Promise<number>;

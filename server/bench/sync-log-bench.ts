@@ -1,0 +1,157 @@
+/**
+ * Sync-log section of `npm run bench`: fills a SQLite store with 1,000,000 realistic rows, then through the real
+ * server measures the p95 of typical filtered log queries (GET /api/log), the p95 lag from sending an event to the
+ * Tracking API until a live-log subscriber receives it (SSE), and the store's size per million rows.
+ */
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createSecretBox, generateSecretKeySpec, parseSecretKeys } from "../security/secret-box.ts";
+import { openSqliteStore } from "../store/sqlite-store.ts";
+import { startTestStack, type TestInstallation, type TestStack } from "../testing/harness.ts";
+import type { LogItem } from "../sync-log/log-view.ts";
+import { MAPPED_CONFIGURATION, openLogStream, rowsOf, sendEvents } from "../sync-log/test-support.ts";
+import { fillSyncLog, type LogFixture } from "./sync-log-fixture.ts";
+
+export interface SyncLogBenchResult {
+  log_query_p95_ms: number;
+  live_lag_p95_ms: number;
+  store_mb_per_million_rows: number;
+}
+
+const ROWS = 1_000_000;
+const QUICK_ROWS = 100_000;
+const QUERY_ROUNDS = 40;
+const LIVE_EVENTS = 200;
+const LIVE_SPACING_MS = 20;
+const BENCH_INSTALLATION = "inst-sync-log-bench";
+
+/** What `npm run bench` passes to every section (server/bench/section.ts); both optional here. */
+export interface SyncLogBenchOptions {
+  /** 100,000 rows instead of 1,000,000 (the size is still reported per million). */
+  quick?: boolean;
+  log?: (message: string) => void;
+}
+
+export function p95(samples: number[]): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.max(0, Math.ceil(sorted.length * 0.95) - 1)];
+}
+
+const round1 = (value: number) => Math.round(value * 10) / 10;
+
+export async function runSyncLogBench(options: SyncLogBenchOptions = {}): Promise<SyncLogBenchResult> {
+  const rows = options.quick ? QUICK_ROWS : ROWS;
+  const progress = (message: string) => (options.log ?? ((line: string) => process.stderr.write(`${line}\n`)))(`[sync-log bench] ${message}`);
+  const dir = mkdtempSync(join(tmpdir(), "sync-log-bench-"));
+  const path = join(dir, "sync.db");
+  let stack: TestStack | null = null;
+  try {
+    await openSqliteStore(path, createSecretBox(parseSecretKeys(generateSecretKeySpec()))).close();
+    progress(`writing ${rows.toLocaleString("en")} rows…`);
+    const started = performance.now();
+    const fixture = fillSyncLog(path, BENCH_INSTALLATION, rows, Date.now());
+    const storeMb = statSync(path).size / 1e6;
+    progress(`wrote them in ${Math.round((performance.now() - started) / 1000)} s; ${Math.round(storeMb)} MB`);
+
+    stack = await startTestStack({ databaseUrl: path });
+    const installation = await stack.install({
+      uid: BENCH_INSTALLATION,
+      configuration: { ...MAPPED_CONFIGURATION, retention: { days: 30, maxRows: 10_000_000 } },
+    });
+    const queryP95 = await measureLogQueries(installation, fixture);
+    progress(`log query p95 ${round1(queryP95)} ms`);
+    const lagP95 = await measureLiveLag(stack, installation);
+    progress(`live lag p95 ${round1(lagP95)} ms`);
+    return {
+      log_query_p95_ms: round1(queryP95),
+      live_lag_p95_ms: round1(lagP95),
+      store_mb_per_million_rows: round1(storeMb / (rows / 1_000_000)),
+    };
+  } finally {
+    await stack?.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** mulberry32, so every run asks the same queries. */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 0x1_0000_0000;
+  };
+}
+
+async function timedPage(installation: TestInstallation, query: string): Promise<{ ms: number; nextCursor: number | null }> {
+  const started = performance.now();
+  const response = await installation.api(`/api/log?limit=50&${query}`);
+  if (!response.ok) throw new Error(`GET /api/log?${query} answered ${response.status}: ${await response.text()}`);
+  const page = (await response.json()) as { items: LogItem[]; nextCursor: number | null };
+  return { ms: performance.now() - started, nextCursor: page.nextCursor };
+}
+
+async function measureLogQueries(installation: TestInstallation, fixture: LogFixture): Promise<number> {
+  const random = seededRandom(11);
+  const pick = <T>(values: readonly T[]) => values[Math.floor(random() * values.length)];
+  const typical: Array<() => string> = [
+    () => "",
+    () => `userId=${pick(fixture.userIds)}`,
+    () => "status=failed,dead_lettered",
+    () => `status=${pick(["failed", "dead_lettered", "pending_retry", "filtered", "rejected"])}`,
+    () => `eventName=${encodeURIComponent(pick(fixture.eventNames))}`,
+    () => `httpStatusClass=${pick([2, 4, 5])}`,
+    () => `direction=inbound&status=delivered&eventType=${pick(["identify", "track", "page"])}`,
+    () => `userId=${pick(fixture.userIds)}&status=failed,dead_lettered`,
+    () => `from=${fixture.newestAt - 3_600_000}`,
+    () => `direction=personalize&status=failed&from=${fixture.newestAt - 86_400_000}`,
+  ];
+  const samples: number[] = [];
+  for (const query of typical) await timedPage(installation, query());
+  for (let round = 0; round < QUERY_ROUNDS; round += 1) {
+    for (const query of typical) samples.push((await timedPage(installation, query())).ms);
+    let cursor = (await timedPage(installation, "direction=inbound")).nextCursor;
+    for (let page = 0; page < 5 && cursor !== null; page += 1) {
+      const next = await timedPage(installation, `direction=inbound&cursor=${cursor}`);
+      samples.push(next.ms);
+      cursor = next.nextCursor;
+    }
+  }
+  return p95(samples);
+}
+
+/** Sends events one request at a time and times each until the stream delivers its inbound row. */
+async function measureLiveLag(stack: TestStack, installation: TestInstallation): Promise<number> {
+  const stream = await openLogStream(stack, installation);
+  const sentAt = new Map<string, number>();
+  try {
+    for (let i = 0; i < LIVE_EVENTS; i += 1) {
+      const messageId = `bench-live-${i}`;
+      sentAt.set(messageId, performance.now());
+      await sendEvents(stack, installation, [
+        { type: "track", userId: `live-${i % 20}`, messageId, event: "Order Completed", properties: { revenue: i } },
+      ]);
+      await new Promise((resolve) => setTimeout(resolve, LIVE_SPACING_MS));
+    }
+    const last = `bench-live-${LIVE_EVENTS - 1}`;
+    await stream.waitFor((e) => e.event === "rows" && rowsOf(e.data).items.some((item) => item.messageId === last), 10_000);
+    const arrivedAt = new Map<string, number>();
+    for (const event of stream.received) {
+      if (event.event !== "rows") continue;
+      for (const item of rowsOf(event.data).items) {
+        if (item.direction === "inbound" && item.messageId && !arrivedAt.has(item.messageId)) arrivedAt.set(item.messageId, event.receivedAt);
+      }
+    }
+    const lags = [...sentAt].map(([messageId, at]) => {
+      const arrived = arrivedAt.get(messageId);
+      if (arrived === undefined) throw new Error(`the stream never delivered ${messageId}`);
+      return arrived - at;
+    });
+    return p95(lags);
+  } finally {
+    stream.close();
+  }
+}

@@ -1,0 +1,114 @@
+import { describe, expect, it } from "vitest";
+import { HttpError } from "../http/errors.ts";
+import type { LogQuery, LogRow, Store } from "../store/types.ts";
+import { createRetryJobs, type RetryJob } from "./bulk-retry.ts";
+
+const row = (id: number, fields: Partial<LogRow> = {}): LogRow => ({
+  id,
+  installationUid: "inst-a",
+  createdAt: id,
+  updatedAt: id,
+  direction: "personalize",
+  status: "failed",
+  userId: `u-${id}`,
+  messageId: null,
+  eventType: "attributes",
+  eventName: null,
+  httpStatus: 503,
+  latencyMs: 5,
+  attempt: 1,
+  nextAttemptAt: null,
+  error: "HTTP 503",
+  payload: null,
+  detail: {},
+  ...fields,
+});
+
+/** A store with the two methods a retry job uses; each retryOutbound call waits for `release()` when gated. */
+function fakeStore(rows: LogRow[], gated = false) {
+  const calls: number[][] = [];
+  const gates: Array<() => void> = [];
+  const store = {
+    async queryLog(query: LogQuery) {
+      return rows
+        .filter((r) => r.installationUid === query.installationUid && query.statuses!.includes(r.status))
+        .filter((r) => query.beforeId === undefined || r.id < query.beforeId)
+        .sort((a, b) => b.id - a.id)
+        .slice(0, query.limit);
+    },
+    async retryOutbound(_installationUid: string, ids: number[]) {
+      calls.push(ids);
+      if (gated) await new Promise<void>((resolve) => gates.push(resolve));
+      return ids.filter((id) => id % 10 !== 0);
+    },
+  } as unknown as Store;
+  return { store, calls, release: () => gates.shift()?.() };
+}
+
+const log = { warn: () => undefined };
+
+async function settle(jobs: ReturnType<typeof createRetryJobs>, id: string): Promise<RetryJob> {
+  for (let i = 0; i < 200; i += 1) {
+    const job = jobs.get("inst-a", id)!;
+    if (job.finishedAt !== null) return job;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  throw new Error("job did not finish");
+}
+
+describe("bulk retry jobs", () => {
+  it("collects across pages, re-queues in chunks, and counts rows that were no longer retryable", async () => {
+    const rows = Array.from({ length: 1200 }, (_, i) => row(i + 1));
+    const { store, calls } = fakeStore(rows);
+    const jobs = createRetryJobs(store, log);
+    const job = await settle(jobs, jobs.start("inst-a", {}).id);
+    expect(job).toMatchObject({ state: "done", matchedRows: 1200, total: 1200, processed: 1200, requeued: 1080, skipped: 120 });
+    expect(calls).toHaveLength(12);
+    expect(calls.flat()).toEqual(rows.map((r) => r.id));
+  });
+
+  it("re-queues the requests an event produced, each once", async () => {
+    const rows = [
+      row(1),
+      row(2, { direction: "inbound", status: "dead_lettered", detail: { outboundIds: [1, 3] } }),
+      row(3, { status: "delivered" }),
+    ];
+    const { store, calls } = fakeStore(rows);
+    const jobs = createRetryJobs(store, log);
+    const job = await settle(jobs, jobs.start("inst-a", { statuses: ["failed", "dead_lettered", "delivered"] }).id);
+    expect(job).toMatchObject({ matchedRows: 2, total: 2 });
+    expect(calls).toEqual([[1, 3]]);
+  });
+
+  it("stops between chunks when cancelled", async () => {
+    const { store, calls, release } = fakeStore(Array.from({ length: 250 }, (_, i) => row(i + 1)), true);
+    const jobs = createRetryJobs(store, log);
+    const { id } = jobs.start("inst-a", {});
+    while (calls.length === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+    expect(jobs.cancel("inst-a", id)?.finishedAt).toBeNull();
+    release();
+    const job = await settle(jobs, id);
+    expect(job).toMatchObject({ state: "cancelled", total: 250, processed: 100 });
+    expect(calls).toHaveLength(1);
+  });
+
+  it("runs one job per installation at a time and keeps jobs private to their installation", async () => {
+    const { store, calls, release } = fakeStore([row(1), row(2, { installationUid: "inst-b" })], true);
+    const jobs = createRetryJobs(store, log);
+    const { id } = jobs.start("inst-a", {});
+    expect(() => jobs.start("inst-a", {})).toThrow(HttpError);
+    expect(jobs.get("inst-b", id)).toBeNull();
+    expect(jobs.cancel("inst-b", id)).toBeNull();
+    const other = jobs.start("inst-b", {});
+    expect(other.id).not.toBe(id);
+    while (calls.length < 2) await new Promise((resolve) => setTimeout(resolve, 1));
+    release();
+    release();
+    expect((await settle(jobs, id)).state).toBe("done");
+  });
+
+  it("refuses a status filter without failed or dead-lettered", () => {
+    const jobs = createRetryJobs(fakeStore([]).store, log);
+    expect(() => jobs.start("inst-a", { statuses: ["delivered"] })).toThrow(/status: a retry re-sends failed or dead_lettered rows/);
+  });
+});

@@ -1,0 +1,16 @@
+import { useRetention } from "./api";
+import { formatDateTime, formatNumber } from "./log-format";
+
+/** What the log keeps: the installation's retention settings and what is stored now. */
+export function RetentionNote() {
+  const retention = useRetention();
+  if (!retention.data) return null;
+  const { days, maxRows, rows, oldestAt } = retention.data;
+  return (
+    <p className="hint retention-note" data-test-id="retention-note">
+      Keeps {days} day{days === 1 ? "" : "s"} or {formatNumber(maxRows)} rows, whichever is less; older rows are removed in the
+      background (change it under Sync log retention in the app configuration). Now {formatNumber(rows)} rows
+      {oldestAt ? ` since ${formatDateTime(oldestAt)}` : ""}.
+    </p>
+  );
+}

@@ -1,0 +1,93 @@
+/**
+ * The log filters as they live in the page URL (so a filtered view can be shared) and as the API reads them: the
+ * same parameter names (`status=failed,dead_lettered&userId=…`), times as ISO-8601 UTC.
+ */
+export const TEXT_FILTERS = ["eventType", "eventName", "userId", "messageId", "httpStatus", "httpStatusClass", "error", "from", "to"] as const;
+export type TextFilter = (typeof TEXT_FILTERS)[number];
+
+export interface LogFilters extends Record<TextFilter, string> {
+  direction: string[];
+  status: string[];
+}
+
+export const EMPTY_FILTERS: LogFilters = {
+  direction: [],
+  status: [],
+  eventType: "",
+  eventName: "",
+  userId: "",
+  messageId: "",
+  httpStatus: "",
+  httpStatusClass: "",
+  error: "",
+  from: "",
+  to: "",
+};
+
+export const DIRECTION_OPTIONS = [
+  { value: "inbound", label: "Segment → app" },
+  { value: "personalize", label: "App → Personalize" },
+  { value: "segment", label: "App → Segment" },
+] as const;
+
+/** What the page offers; each option stands for one or more stored statuses. */
+export const STATUS_OPTIONS = [
+  { id: "received", label: "Received", statuses: ["queued", "processing"] },
+  { id: "sending", label: "Sending", statuses: ["pending", "in_flight"] },
+  { id: "pending-retry", label: "Pending retry", statuses: ["pending_retry"] },
+  { id: "delivered", label: "Delivered", statuses: ["delivered"] },
+  { id: "filtered", label: "Filtered", statuses: ["filtered"] },
+  { id: "deduplicated", label: "Deduplicated", statuses: ["deduplicated"] },
+  { id: "rejected", label: "Rejected", statuses: ["rejected"] },
+  { id: "failed", label: "Failed", statuses: ["failed"] },
+  { id: "dead-lettered", label: "Dead-lettered", statuses: ["dead_lettered"] },
+] as const;
+
+export const EVENT_TYPE_OPTIONS = ["identify", "track", "page", "screen", "group", "alias", "attributes", "events", "merge"] as const;
+
+const list = (value: string | null) => (value ? value.split(",").map((part) => part.trim()).filter(Boolean) : []);
+
+export function filtersFromSearch(search: URLSearchParams): LogFilters {
+  const filters: LogFilters = { ...EMPTY_FILTERS, direction: list(search.get("direction")), status: list(search.get("status")) };
+  for (const key of TEXT_FILTERS) filters[key] = search.get(key) ?? "";
+  return filters;
+}
+
+/** The filter part of a query string; empty filters are left out. Used for the URL and for the API. */
+export function filterQuery(filters: LogFilters): string {
+  const params = new URLSearchParams();
+  if (filters.direction.length) params.set("direction", filters.direction.join(","));
+  if (filters.status.length) params.set("status", filters.status.join(","));
+  for (const key of TEXT_FILTERS) if (filters[key].trim()) params.set(key, filters[key].trim());
+  return params.toString();
+}
+
+/** `search` with its filter parameters replaced by `filters`; other parameters (the open row) are kept. */
+export function withFilters(search: URLSearchParams, filters: LogFilters): URLSearchParams {
+  const next = new URLSearchParams(search);
+  for (const key of ["direction", "status", ...TEXT_FILTERS]) next.delete(key);
+  for (const [key, value] of new URLSearchParams(filterQuery(filters))) next.set(key, value);
+  return next;
+}
+
+/** The filters as the bulk-retry body. */
+export function filterBody(filters: LogFilters): Record<string, string> {
+  return Object.fromEntries(new URLSearchParams(filterQuery(filters)));
+}
+
+export function activeFilterCount(filters: LogFilters): number {
+  return new URLSearchParams(filterQuery(filters)).size;
+}
+
+/** `<input type="datetime-local">` value (local time) ↔ ISO-8601 UTC. */
+export function localInputToIso(value: string): string {
+  const time = Date.parse(value);
+  return value && Number.isFinite(time) ? new Date(time).toISOString() : "";
+}
+
+export function isoToLocalInput(value: string): string {
+  const time = Date.parse(value);
+  if (!value || !Number.isFinite(time)) return "";
+  const local = new Date(time - new Date(time).getTimezoneOffset() * 60_000);
+  return local.toISOString().slice(0, 16);
+}
