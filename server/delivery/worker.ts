@@ -37,6 +37,9 @@ export function startDeliveryWorker(store: Store, sender: HttpSender, options: W
           planDeliveries(events, lookups, options.hostAllowlist),
         );
         if (planned > 0) void fill();
+        // Planning is synchronous; without a turn of the event loop between batches, a deep queue would hold back
+        // ingest acknowledgements and delivery completions until all of it is planned.
+        if (planned === options.planBatchSize) await new Promise((resolve) => setImmediate(resolve));
       } while (planned === options.planBatchSize && !stopping);
     } catch (error) {
       log.error({ err: error }, "planning deliveries failed; will retry");
