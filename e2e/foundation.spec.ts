@@ -20,7 +20,7 @@ test.describe("the app inside the Contentstack host simulator", () => {
       expect((await session).status()).toBe(200);
       await expect(app.locator("body")).not.toContainText("Open this app inside Contentstack");
       await expect(app.getByTestId("location-mismatch")).toHaveCount(0);
-      await expect(app.getByTestId(location === "DASHBOARD" ? "dashboard-widget" : "sync-log-page")).toBeVisible();
+      await expect(app.getByTestId(location === "DASHBOARD" ? "widget" : "sync-log-page")).toBeVisible();
       expect((await received(page)).find((m) => m.name === "init")).toBeTruthy();
     }
   });
