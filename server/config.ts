@@ -51,6 +51,8 @@ const envSchema = z.object({
   DELIVERY_TIMEOUT_MS: integer("DELIVERY_TIMEOUT_MS", 100, 120_000, 10_000),
   DELIVERY_RETRY_BASE_MS: integer("DELIVERY_RETRY_BASE_MS", 10, 600_000, 1000),
   DELIVERY_MAX_AGE_MS: integer("DELIVERY_MAX_AGE_MS", 1000, 7 * 24 * 3600 * 1000, 4 * 3600 * 1000),
+  /** The two-way sync fetches one user's manifest at most this often. */
+  TWO_WAY_MIN_INTERVAL_MS: integer("TWO_WAY_MIN_INTERVAL_MS", 0, 24 * 3600 * 1000, 30_000),
   INGEST_MAX_BACKLOG: integer("INGEST_MAX_BACKLOG", 100, 100_000_000, 200_000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });

@@ -14,6 +14,7 @@ import { buildApp } from "./app.ts";
 import { ConfigError, type ServerSettings } from "./config.ts";
 import { createHttpSender } from "./delivery/http-sender.ts";
 import { startDeliveryWorker, type DeliveryWorker } from "./delivery/worker.ts";
+import { createAssignmentSync, type AssignmentSync } from "./two-way/assignment-sync.ts";
 import { createInstallations } from "./installations/installations.ts";
 import { createSecretBox, parseSecretKeys } from "./security/secret-box.ts";
 import { openStore } from "./store/open-store.ts";
@@ -27,6 +28,7 @@ export interface RunningServer {
   app: FastifyInstance | null;
   store: Store;
   worker: DeliveryWorker | null;
+  assignmentSync: AssignmentSync | null;
   close(): Promise<void>;
 }
 
@@ -79,12 +81,29 @@ export async function startServer(settings: ServerSettings, options: RuntimeOpti
 
   let worker: DeliveryWorker | null = null;
   let sender: ReturnType<typeof createHttpSender> | null = null;
+  let assignmentSync: AssignmentSync | null = null;
   let pruneTimer: NodeJS.Timeout | null = null;
   if (settings.ROLE !== "api") {
-    sender = createHttpSender({ timeoutMs: settings.DELIVERY_TIMEOUT_MS, connectionsPerOrigin: settings.DELIVERY_CONCURRENCY });
+    const edgeSender = createHttpSender({ timeoutMs: settings.DELIVERY_TIMEOUT_MS, connectionsPerOrigin: settings.DELIVERY_CONCURRENCY });
+    sender = edgeSender;
+    const sync = createAssignmentSync({
+      store,
+      installations,
+      sender: edgeSender,
+      hostAllowlist: settings.PERSONALIZE_HOST_ALLOWLIST,
+      segmentHostOverride: settings.SEGMENT_HOST_OVERRIDE,
+      timeoutMs: settings.DELIVERY_TIMEOUT_MS,
+      minIntervalMs: settings.TWO_WAY_MIN_INTERVAL_MS,
+      log,
+    });
+    assignmentSync = sync;
+    sync.start();
     worker = startDeliveryWorker(
       store,
-      sender,
+      {
+        send: (row) => (row.direction === "segment" ? sync.send(row) : edgeSender.send(row.request)),
+        onDelivered: (row) => sync.noteDelivered(row),
+      },
       {
         concurrency: settings.DELIVERY_CONCURRENCY,
         batchWindowMs: settings.DELIVERY_BATCH_WINDOW_MS,
@@ -111,12 +130,14 @@ export async function startServer(settings: ServerSettings, options: RuntimeOpti
     app,
     store,
     worker,
+    assignmentSync,
     async close() {
       if (closed) return;
       closed = true;
       if (pruneTimer) clearInterval(pruneTimer);
       if (app) await app.close();
       if (worker) await worker.stop(5000);
+      assignmentSync?.stop();
       if (sender) await sender.close();
       await store.close();
     },

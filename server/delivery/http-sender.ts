@@ -28,7 +28,7 @@ export function createHttpSender(options: { timeoutMs: number; connectionsPerOri
         const response = await request(outbound.url, {
           method: outbound.method as "POST",
           headers: outbound.headers,
-          body: outbound.body,
+          body: outbound.method === "GET" ? undefined : outbound.body,
           dispatcher: agent,
           signal: AbortSignal.timeout(options.timeoutMs),
         });

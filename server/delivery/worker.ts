@@ -5,7 +5,7 @@
  */
 import type { FastifyBaseLogger } from "fastify";
 import type { ClaimedOutbound, Store } from "../store/types.ts";
-import type { HttpSender } from "./http-sender.ts";
+import type { SendReport } from "./http-sender.ts";
 import { planDeliveries } from "./planner.ts";
 import { decide, describeFailure, type RetryPolicy } from "./retry-policy.ts";
 
@@ -18,7 +18,13 @@ export interface WorkerOptions {
   hostAllowlist: readonly string[];
 }
 
-export function startDeliveryWorker(store: Store, sender: HttpSender, options: WorkerOptions, log: FastifyBaseLogger) {
+/** How a claimed row goes out (by direction), and who hears about a delivery. */
+export interface Dispatch {
+  send(row: ClaimedOutbound): Promise<SendReport>;
+  onDelivered?(row: ClaimedOutbound): void;
+}
+
+export function startDeliveryWorker(store: Store, dispatch: Dispatch, options: WorkerOptions, log: FastifyBaseLogger) {
   const inFlight = new Map<number, ClaimedOutbound>();
   const perInstallation = new Map<string, number>();
   const installationCap = Math.max(1, Math.ceil(options.concurrency / 2));
@@ -76,7 +82,7 @@ export function startDeliveryWorker(store: Store, sender: HttpSender, options: W
 
   const deliver = async (row: ClaimedOutbound) => {
     const startedAt = Date.now();
-    const report = await sender.send(row.request);
+    const report = await dispatch.send(row);
     const decision = decide(report.result, row.attempt + 1, row.createdAt, Date.now(), options.retryPolicy);
     const outcome =
       decision.status === "delivered"
@@ -96,6 +102,7 @@ export function startDeliveryWorker(store: Store, sender: HttpSender, options: W
           };
     try {
       await store.recordAttempt(row, outcome, startedAt, "scheduled");
+      if (outcome.status === "delivered") dispatch.onDelivered?.(row);
     } catch (error) {
       // The lease expires and another claim retries the request: a duplicate, never a loss.
       log.error({ err: error, id: row.id }, "recording a delivery attempt failed");

@@ -8,7 +8,7 @@ import { requestJson, TransportError } from "./json-request.ts";
 import type { RateLimiter } from "./rate-limiter.ts";
 
 export type ManagementTokenType = ServerConfiguration["personalizeManagementTokenType"];
-export type ListResource = "attributes" | "events" | "audiences";
+export type ListResource = "attributes" | "events" | "audiences" | "experiences";
 export type CreatableResource = "attributes" | "events";
 
 export interface ManagementTarget {

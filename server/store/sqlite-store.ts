@@ -49,6 +49,7 @@ import type {
   LogRow,
   LogStatus,
   LogWindow,
+  OutboundPlan,
   PlanLookups,
   PlanResult,
   QueuedInbound,
@@ -293,12 +294,7 @@ export class SqliteStore implements Store {
       });
       const outboundIdsByEvent = new Map<number, number[]>();
       for (const out of result.outbound) {
-        const laneOpen = this.statements.laneOpen.get(out.installationUid, out.direction, out.userId) !== undefined;
-        const info = this.statements.insertRow.run(
-          out.installationUid, now, now, out.direction, "pending", out.userId, out.messageId, out.eventType, out.eventName,
-          null, laneOpen ? null : now, null, json(out.request), json({ ...out.detail, eventIds: out.eventIds }),
-        );
-        const id = Number(info.lastInsertRowid);
+        const id = this.insertOutbound(out, now);
         note(out.installationUid, id);
         for (const eventId of out.eventIds) {
           const list = outboundIdsByEvent.get(eventId) ?? [];
@@ -322,6 +318,22 @@ export class SqliteStore implements Store {
     })();
     for (const [installationUid, ids] of changed) this.emit(installationUid, ids);
     return planned;
+  }
+
+  async enqueueOutbound(plans: OutboundPlan[], now: number): Promise<number[]> {
+    const ids = this.db.transaction(() => plans.map((out) => this.insertOutbound(out, now)))();
+    plans.forEach((out, index) => this.emit(out.installationUid, [ids[index]]));
+    return ids;
+  }
+
+  /** A lane's first row becomes its head (due now) unless the lane already has open rows. */
+  private insertOutbound(out: OutboundPlan, now: number): number {
+    const laneOpen = this.statements.laneOpen.get(out.installationUid, out.direction, out.userId) !== undefined;
+    const info = this.statements.insertRow.run(
+      out.installationUid, now, now, out.direction, "pending", out.userId, out.messageId, out.eventType, out.eventName,
+      null, laneOpen ? null : now, null, json(out.request), json({ ...out.detail, eventIds: out.eventIds }),
+    );
+    return Number(info.lastInsertRowid);
   }
 
   async claimOutbound(limit: number, now: number, leaseMs: number, excludeInstallations: string[]): Promise<ClaimedOutbound[]> {

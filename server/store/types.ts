@@ -249,6 +249,8 @@ export interface Store {
    * `plan`, and commits the plan atomically. Returns how many events were planned.
    */
   planInbound(limit: number, now: number, plan: (events: QueuedInbound[], lookups: PlanLookups) => PlanResult): Promise<number>;
+  /** Queues outbound requests that no inbound event produced (the two-way sync's Segment calls); returns their ids. */
+  enqueueOutbound(plans: OutboundPlan[], now: number): Promise<number[]>;
   /** Claims due outbound rows (and in-flight rows whose lease expired) and marks them in flight. */
   claimOutbound(limit: number, now: number, leaseMs: number, excludeInstallations: string[]): Promise<ClaimedOutbound[]>;
   recordAttempt(row: ClaimedOutbound, outcome: AttemptOutcome, startedAt: number, trigger: "scheduled" | "manual"): Promise<void>;

@@ -39,14 +39,24 @@ export async function spawnServerProcess(env: Record<string, string>, args: stri
     url,
     child,
     output: () => output,
-    memory() {
-      const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
-      const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
-      return { rssMb: kb("VmRSS") / 1024, peakMb: kb("VmHWM") / 1024 };
-    },
+    memory: () => processMemory(child.pid!),
     async stop(signal = "SIGTERM") {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       return exited;
     },
   };
+}
+
+/** Resident set size of a live process now and at its peak (VmHWM), in MB, from Linux /proc. */
+export function processMemory(pid: number): { rssMb: number; peakMb: number } {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+  return { rssMb: kb("VmRSS") / 1024, peakMb: kb("VmHWM") / 1024 };
+}
+
+/** CPU time (user + system, all threads) a live process has used so far, in ms, from Linux /proc. */
+export function processCpuMs(pid: number): number {
+  // utime and stime are fields 14 and 15, counted after the parenthesised command name, in clock ticks of 10 ms.
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
