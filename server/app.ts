@@ -32,6 +32,8 @@ export interface AppDependencies {
   logLevel: string;
   /** Personalize hosts (host[:port]) allowed besides the regional ones: the SSRF guard's operator allowlist. */
   personalizeHostAllowlist: readonly string[];
+  /** SEGMENT_HOST_OVERRIDE: where two-way Segment calls go instead of the regional host. */
+  segmentHostOverride?: string;
 }
 
 export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> {
@@ -64,7 +66,12 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(async (api) => {
     await sessionRoutes(api, { appUid: deps.appUid, keys: deps.keys, tokens: deps.tokens, installations: deps.installations });
     await installationRoutes(api, { installations: deps.installations });
-    await configApiRoutes(api, { store: deps.store, installations: deps.installations, hostAllowlist: deps.personalizeHostAllowlist });
+    await configApiRoutes(api, {
+      store: deps.store,
+      installations: deps.installations,
+      hostAllowlist: deps.personalizeHostAllowlist,
+      segmentHostOverride: deps.segmentHostOverride,
+    });
     await syncLogRoutes(api, { store: deps.store, installations: deps.installations });
   });
   if (deps.uiDir) await app.register(staticUi, { uiDir: deps.uiDir, frameAncestors: deps.frameAncestors });

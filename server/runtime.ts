@@ -67,6 +67,7 @@ export async function startServer(settings: ServerSettings, options: RuntimeOpti
       frameAncestors: options.frameAncestors ?? [],
       logLevel: settings.LOG_LEVEL,
       personalizeHostAllowlist: settings.PERSONALIZE_HOST_ALLOWLIST,
+      segmentHostOverride: settings.SEGMENT_HOST_OVERRIDE,
     });
     try {
       await app.listen({ port: settings.PORT, host: settings.HOST });

@@ -49,3 +49,25 @@ export async function checkManagement(api: ProjectManagementApi): Promise<Connec
     return { ok: false, status, message: status === null ? error.message : `HTTP ${status}: ${error.message}` };
   }
 }
+
+/**
+ * The two-way sync's Segment write key, checked with an empty batch on the Tracking API. Segment's own API
+ * accepts nearly anything with 200, so a pass means "reachable and not refused"; a 401 means the key is wrong.
+ */
+export async function checkSegment(host: string, writeKey: string): Promise<ConnectionCheck> {
+  let answer;
+  try {
+    answer = await requestJson(`${host}/v1/batch`, {
+      method: "POST",
+      headers: { authorization: `Basic ${Buffer.from(`${writeKey}:`).toString("base64")}` },
+      body: { batch: [] },
+      timeoutMs: EDGE_CHECK_TIMEOUT_MS,
+    });
+  } catch (error) {
+    if (error instanceof TransportError) return { ok: false, status: null, message: error.message };
+    throw error;
+  }
+  if (answer.status >= 200 && answer.status <= 299) return { ok: true, status: answer.status, message: "Segment accepted the write key" };
+  if (answer.status === 401 || answer.status === 403) return { ok: false, status: answer.status, message: "Segment rejected the write key" };
+  return { ok: false, status: answer.status, message: `HTTP ${answer.status}: ${readErrorMessage(answer.body) ?? "no error message"}` };
+}

@@ -59,6 +59,7 @@ describe("POST /api/personalize/test-connection", () => {
     expect(answer.body).toEqual({
       edge: { ok: true, status: 200, message: "project found, 1 experience" },
       management: { ok: true, status: 200, message: "9 attributes" },
+      segment: null,
     });
     const [manifest] = stack.personalize.requests({ path: "/manifest" });
     expect(manifest.method).toBe("GET");
@@ -101,7 +102,7 @@ describe("POST /api/personalize/test-connection", () => {
 
   it("answers management null when no token is saved or typed", async () => {
     const answer = await apiCaller(withoutToken, transcript).post("/api/personalize/test-connection", draftFor(stack));
-    expect(answer.body).toEqual({ edge: { ok: true, status: 200, message: "project found, 1 experience" }, management: null });
+    expect(answer.body).toEqual({ edge: { ok: true, status: 200, message: "project found, 1 experience" }, management: null, segment: null });
     expect(managementRequests()).toEqual([]);
   });
 
@@ -110,6 +111,7 @@ describe("POST /api/personalize/test-connection", () => {
     expect(answer.body).toEqual({
       edge: { ok: true, status: 200, message: "project found, 1 experience" },
       management: { ok: false, status: null, message: "set the custom Management API URL to check the token" },
+      segment: null,
     });
   });
 

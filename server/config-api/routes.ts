@@ -6,6 +6,7 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
 import type { ConnectionTestResult } from "../../src/config-screen/api.ts";
+import { segmentTrackingHost } from "../../src/shared/regions.ts";
 import { configurationSchema, installationDataSchema, type InstallationData } from "../../src/shared/installation-config.ts";
 import { sessionOf } from "../auth/session-routes.ts";
 import { createHttpSender } from "../delivery/http-sender.ts";
@@ -13,7 +14,7 @@ import type { Installations } from "../installations/installations.ts";
 import { createManagementClient } from "../personalize-management/client.ts";
 import { createRateLimiter } from "../personalize-management/rate-limiter.ts";
 import { INBOUND_STATUSES, type Store } from "../store/types.ts";
-import { checkEdge, checkManagement } from "./connection-test.ts";
+import { checkEdge, checkManagement, checkSegment } from "./connection-test.ts";
 import { createDefinition, loadCatalog } from "./definitions.ts";
 import { managementTarget, parseBody, personalizeTarget, sessionInstallation, withSavedSecrets } from "./draft.ts";
 import { observeKeys } from "./observed-keys.ts";
@@ -24,6 +25,8 @@ export interface ConfigApiDependencies {
   installations: Installations;
   /** Operator-allowed Personalize hosts besides the regional ones (PERSONALIZE_HOST_ALLOWLIST). */
   hostAllowlist: readonly string[];
+  /** Replaces the regional Segment Tracking API host (SEGMENT_HOST_OVERRIDE: the local emulator). */
+  segmentHostOverride?: string;
 }
 
 /** Personalize's 10 req/s per organization, with a margin so that network jitter cannot bunch 11 into a second. */
@@ -64,8 +67,18 @@ export async function configApiRoutes(app: FastifyInstance, deps: ConfigApiDepen
       if (!draft.target.management) return { ok: false, status: null, message: "set the custom Management API URL to check the token" };
       return checkManagement(managementFor(draft));
     };
-    const [edge, managementCheck] = await Promise.all([checkEdge(draft.target.edge, draft.target.projectUid), checkToken()]);
-    return { edge, management: managementCheck };
+    const checkSegmentKey = async () => {
+      const { twoWay, segment: segmentSettings } = draft.data.configuration;
+      const writeKey = draft.data.serverConfiguration.segmentWriteKey;
+      if (!twoWay.enabled || !writeKey) return null;
+      return checkSegment(deps.segmentHostOverride ?? segmentTrackingHost(segmentSettings.region), writeKey);
+    };
+    const [edge, managementCheck, segment] = await Promise.all([
+      checkEdge(draft.target.edge, draft.target.projectUid),
+      checkToken(),
+      checkSegmentKey(),
+    ]);
+    return { edge, management: managementCheck, segment };
   });
 
   app.post("/api/personalize/catalog", async (request) => {

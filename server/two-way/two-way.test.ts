@@ -139,3 +139,20 @@ describe("two-way sync: Personalize variant assignments back into Segment", () =
     expect(segment.events()).toHaveLength(1);
   });
 });
+
+describe("two-way connection test", () => {
+  it("reports a wrong Segment write key in the config screen's test-connection result", async () => {
+    const installation = await installTwoWay("wk_customer_source");
+    const draft = (segmentWriteKey: string) => ({
+      configuration: {
+        personalize: { region: "CUSTOM", projectUid: PROJECT, customEdgeUrl: stack.personalize.url, customManagementUrl: stack.personalize.managementUrl },
+        twoWay: { enabled: true, eventName: "Experiment Viewed", identifyTrait: "" },
+      },
+      serverConfiguration: { segmentWriteKey },
+    });
+    const wrong = await installation.api("/api/personalize/test-connection", { method: "POST", body: JSON.stringify(draft("wk_wrong")) });
+    expect(((await wrong.json()) as { segment: unknown }).segment).toEqual({ ok: false, status: 401, message: "Segment rejected the write key" });
+    const right = await installation.api("/api/personalize/test-connection", { method: "POST", body: JSON.stringify(draft("wk_customer_source")) });
+    expect(((await right.json()) as { segment: { ok: boolean } }).segment.ok).toBe(true);
+  });
+});

@@ -182,6 +182,7 @@ function ConnectionResult({ result }: { result: ConnectionTestResult }) {
           <strong>Management API</strong>: not checked (no Management API token).
         </li>
       )}
+      {result.segment && <CheckItem name="Segment (two-way sync)" check={result.segment} testId="test-connection-segment" />}
     </ul>
   );
 }

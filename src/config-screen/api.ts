@@ -15,6 +15,8 @@ export interface ConnectionTestResult {
   edge: ConnectionCheck;
   /** null when no Management API token was given. */
   management: ConnectionCheck | null;
+  /** The two-way sync's Segment write key; null when the two-way sync is off or has no key. */
+  segment: ConnectionCheck | null;
 }
 
 export interface PersonalizeCatalog {
