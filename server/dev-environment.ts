@@ -11,6 +11,7 @@ import { installationDataSchema, type InstallationDataInput } from "../src/share
 import { startContentstackHost, type ContentstackHost } from "./emulators/contentstack-host/index.ts";
 import { DEV_MANAGEMENT_TOKEN, DEV_PROJECT_UID, devFixture } from "./emulators/personalize/dev-fixture.ts";
 import { startPersonalizeEmulator, type PersonalizeEmulator } from "./emulators/personalize/index.ts";
+import { startSegmentEmulator, type SegmentEmulator } from "./emulators/segment/index.ts";
 import { generateSecretKeySpec } from "./security/secret-box.ts";
 
 export const DEV_IDENTITY = {
@@ -26,18 +27,21 @@ interface DevKeys {
   sessionSecret: string;
   webhookSharedSecret: string;
   trackingWriteKey: string;
+  /** The write key of the "customer's own" Segment source that the two-way sync sends to (the Segment emulator). */
+  segmentWriteKey: string;
 }
 
 /** Keys kept in the data folder so that a restart keeps sessions, encrypted secrets and the demo's write key. */
 export function loadDevKeys(dataDir: string): DevKeys {
   const file = join(dataDir, "dev-keys.json");
-  if (existsSync(file)) return JSON.parse(readFileSync(file, "utf8")) as DevKeys;
+  const saved = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as Partial<DevKeys>) : {};
   mkdirSync(dataDir, { recursive: true });
   const keys: DevKeys = {
-    secretKeys: generateSecretKeySpec("dev1"),
-    sessionSecret: randomBytes(32).toString("hex"),
-    webhookSharedSecret: randomBytes(32).toString("hex"),
-    trackingWriteKey: `wk_${randomBytes(16).toString("hex")}`,
+    secretKeys: saved.secretKeys ?? generateSecretKeySpec("dev1"),
+    sessionSecret: saved.sessionSecret ?? randomBytes(32).toString("hex"),
+    webhookSharedSecret: saved.webhookSharedSecret ?? randomBytes(32).toString("hex"),
+    trackingWriteKey: saved.trackingWriteKey ?? `wk_${randomBytes(16).toString("hex")}`,
+    segmentWriteKey: saved.segmentWriteKey ?? `seg_${randomBytes(16).toString("hex")}`,
   };
   writeFileSync(file, JSON.stringify(keys, null, 2), { mode: 0o600 });
   return keys;
@@ -52,11 +56,13 @@ function devInstallationData(keys: DevKeys, edgeUrl: string, managementUrl: stri
         { id: "ltv", source: "traits.lifetime_value", attribute: "lifetime_value", type: "number" },
       ],
       eventMappings: [{ id: "order", source: "track", segmentEvent: "Order Completed", personalizeEvent: "Order Completed" }],
+      twoWay: { enabled: true, eventName: "Experiment Viewed", identifyTrait: "personalize_variants" },
     },
     serverConfiguration: {
       webhookSharedSecret: keys.webhookSharedSecret,
       trackingWriteKey: keys.trackingWriteKey,
       personalizeManagementToken: DEV_MANAGEMENT_TOKEN,
+      segmentWriteKey: keys.segmentWriteKey,
     },
   };
 }
@@ -64,12 +70,14 @@ function devInstallationData(keys: DevKeys, edgeUrl: string, managementUrl: stri
 export interface DevEnvironment {
   host: ContentstackHost;
   personalize: PersonalizeEmulator;
+  segment: SegmentEmulator;
   hostAllowlist: string[];
   close(): Promise<void>;
 }
 
 export async function startDevEnvironment(options: { appPort: number; dataDir: string; keys: DevKeys }): Promise<DevEnvironment> {
   const personalize = await startPersonalizeEmulator({ port: options.appPort + 2, fixtures: devFixture });
+  const segment = await startSegmentEmulator({ port: options.appPort + 3, writeKeys: [options.keys.segmentWriteKey] });
   const appBaseUrl = `http://localhost:${options.appPort}`;
   const host = await startContentstackHost({
     port: options.appPort + 1,
@@ -83,15 +91,20 @@ export async function startDevEnvironment(options: { appPort: number; dataDir: s
   return {
     host,
     personalize,
+    segment,
     hostAllowlist: [new URL(personalize.url).host],
     async close() {
       await host.close();
       await personalize.close();
+      await segment.close();
     },
   };
 }
 
-/** A few identify and track calls every few seconds, so the live log shows traffic from the first minute. */
+/**
+ * A few identify and track calls every few seconds, so the live log shows traffic from the first minute. Lifetime
+ * values cross 100, so users move into the "High value" variant and the two-way sync reports it to Segment.
+ */
 export function startDemoTraffic(appUrl: string, writeKey: string): { stop(): Promise<void> } {
   const analytics = new Analytics({ writeKey, host: appUrl, flushAt: 5, flushInterval: 1000 });
   const plans = ["free", "pro", "enterprise"];

@@ -25,6 +25,7 @@ async function main(): Promise<void> {
     env.SESSION_SECRET ??= keys.sessionSecret;
     env.PERSONALIZE_HOST_ALLOWLIST = [env.PERSONALIZE_HOST_ALLOWLIST, ...devEnvironment.hostAllowlist].filter(Boolean).join(",");
     env.HOST ??= "127.0.0.1";
+    env.SEGMENT_HOST_OVERRIDE ??= devEnvironment.segment.url;
     env.DATABASE_URL ??= resolve(dataDir, "sync.db");
     secretKeys ||= keys.secretKeys;
   }
