@@ -8,6 +8,8 @@ import { sessionRoutes } from "./auth/session-routes.ts";
 import type { SessionTokens } from "./auth/session-token.ts";
 import type { SigningKeyProvider } from "./auth/signing-key.ts";
 import { configApiRoutes } from "./config-api/routes.ts";
+import { twoWayRoutes } from "./two-way/routes.ts";
+import type { CheckResult } from "./two-way/assignment-sync.ts";
 import { installErrorHandling } from "./http/errors.ts";
 import { staticUi } from "./http/static-ui.ts";
 import { createIngestor } from "./ingest/ingestor.ts";
@@ -34,6 +36,8 @@ export interface AppDependencies {
   personalizeHostAllowlist: readonly string[];
   /** SEGMENT_HOST_OVERRIDE: where two-way Segment calls go instead of the regional host. */
   segmentHostOverride?: string;
+  /** The two-way sync's manifest check for one user, on demand. */
+  checkAssignments: (installationUid: string, userId: string) => Promise<CheckResult>;
 }
 
 export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> {
@@ -72,6 +76,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
       hostAllowlist: deps.personalizeHostAllowlist,
       segmentHostOverride: deps.segmentHostOverride,
     });
+    await twoWayRoutes(api, { check: deps.checkAssignments });
     await syncLogRoutes(api, { store: deps.store, installations: deps.installations });
   });
   if (deps.uiDir) await app.register(staticUi, { uiDir: deps.uiDir, frameAncestors: deps.frameAncestors });

@@ -28,7 +28,7 @@ export interface RunningServer {
   app: FastifyInstance | null;
   store: Store;
   worker: DeliveryWorker | null;
-  assignmentSync: AssignmentSync | null;
+  assignmentSync: AssignmentSync;
   close(): Promise<void>;
 }
 
@@ -51,6 +51,18 @@ export async function startServer(settings: ServerSettings, options: RuntimeOpti
   const installations = createInstallations(store);
   const keysUrl = settings.CS_PUBLIC_KEYS_URL ?? `${contentstackAppHost(settings.CS_REGION)}/.well-known/public-keys.json`;
 
+  const sender = createHttpSender({ timeoutMs: settings.DELIVERY_TIMEOUT_MS, connectionsPerOrigin: settings.DELIVERY_CONCURRENCY });
+  const sync = createAssignmentSync({
+    store,
+    installations,
+    sender,
+    hostAllowlist: settings.PERSONALIZE_HOST_ALLOWLIST,
+    segmentHostOverride: settings.SEGMENT_HOST_OVERRIDE,
+    timeoutMs: settings.DELIVERY_TIMEOUT_MS,
+    minIntervalMs: settings.TWO_WAY_MIN_INTERVAL_MS,
+    log,
+  });
+
   let app: FastifyInstance | null = null;
   let url: string | null = null;
   if (settings.ROLE !== "worker") {
@@ -68,6 +80,7 @@ export async function startServer(settings: ServerSettings, options: RuntimeOpti
       logLevel: settings.LOG_LEVEL,
       personalizeHostAllowlist: settings.PERSONALIZE_HOST_ALLOWLIST,
       segmentHostOverride: settings.SEGMENT_HOST_OVERRIDE,
+      checkAssignments: sync.check,
     });
     try {
       await app.listen({ port: settings.PORT, host: settings.HOST });
@@ -81,28 +94,13 @@ export async function startServer(settings: ServerSettings, options: RuntimeOpti
   }
 
   let worker: DeliveryWorker | null = null;
-  let sender: ReturnType<typeof createHttpSender> | null = null;
-  let assignmentSync: AssignmentSync | null = null;
   let pruneTimer: NodeJS.Timeout | null = null;
   if (settings.ROLE !== "api") {
-    const edgeSender = createHttpSender({ timeoutMs: settings.DELIVERY_TIMEOUT_MS, connectionsPerOrigin: settings.DELIVERY_CONCURRENCY });
-    sender = edgeSender;
-    const sync = createAssignmentSync({
-      store,
-      installations,
-      sender: edgeSender,
-      hostAllowlist: settings.PERSONALIZE_HOST_ALLOWLIST,
-      segmentHostOverride: settings.SEGMENT_HOST_OVERRIDE,
-      timeoutMs: settings.DELIVERY_TIMEOUT_MS,
-      minIntervalMs: settings.TWO_WAY_MIN_INTERVAL_MS,
-      log,
-    });
-    assignmentSync = sync;
     sync.start();
     worker = startDeliveryWorker(
       store,
       {
-        send: (row) => (row.direction === "segment" ? sync.send(row) : edgeSender.send(row.request)),
+        send: (row) => (row.direction === "segment" ? sync.send(row) : sender.send(row.request)),
         onDelivered: (row) => sync.noteDelivered(row),
       },
       {
@@ -131,15 +129,15 @@ export async function startServer(settings: ServerSettings, options: RuntimeOpti
     app,
     store,
     worker,
-    assignmentSync,
+    assignmentSync: sync,
     async close() {
       if (closed) return;
       closed = true;
       if (pruneTimer) clearInterval(pruneTimer);
       if (app) await app.close();
       if (worker) await worker.stop(5000);
-      assignmentSync?.stop();
-      if (sender) await sender.close();
+      sync.stop();
+      await sender.close();
       await store.close();
     },
   };

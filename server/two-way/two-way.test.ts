@@ -156,3 +156,16 @@ describe("two-way connection test", () => {
     expect(((await right.json()) as { segment: { ok: boolean } }).segment.ok).toBe(true);
   });
 });
+
+describe("on-demand variant check", () => {
+  it("answers the user's current variants for the session's installation and validates the body", async () => {
+    const installation = await installTwoWay("wk_customer_source");
+    await identify(installation, "on-demand-user", 300);
+    await eventually(async () => (await segmentRows(installation, "on-demand-user")).length === 1);
+    const response = await installation.api("/api/two-way/check", { method: "POST", body: JSON.stringify({ userId: "on-demand-user" }) });
+    expect(await response.json()).toEqual({ status: "unchanged", assignments: { "0": "0" } });
+    const invalid = await installation.api("/api/two-way/check", { method: "POST", body: JSON.stringify({ userId: "" }) });
+    expect(invalid.status).toBe(400);
+    expect(((await invalid.json()) as { message: string }).message).toMatch(/userId: is required/);
+  });
+});

@@ -8,7 +8,7 @@ import { ActionButton } from "../ui/ActionButton";
 import { CopyButton } from "../ui/CopyButton";
 import { ErrorText, LoadingText } from "../ui/RemoteState";
 import { prettyJson } from "../ui/format";
-import { useLogDetail, useRetryRow, type LogEntryDetail, type LogItem } from "./api";
+import { useLogDetail, useRetryRow, type LogEntryDetail, type LogItem, useCheckAssignments } from "./api";
 import { DIRECTION_LABELS, eventLabel, formatClock, formatDateTime, formatMs, RETRYABLE } from "./log-format";
 import { StatusTag } from "./StatusTag";
 
@@ -120,6 +120,7 @@ function DrawerBody({ detail, onOpen, onFilterUser }: { detail: LogEntryDetail }
         )}
         <RowLinks rows={detail.userEvents} onOpen={onOpen} />
       </DrawerSection>
+      {row.userId && <VariantCheck userId={row.userId} />}
     </div>
   );
 }
@@ -273,4 +274,30 @@ function parseBody(body: string): unknown {
   } catch {
     return body;
   }
+}
+
+/** "Why didn't this visitor get the variant?": ask Personalize for the user's variants now (two-way sync). */
+function VariantCheck({ userId }: { userId: string }) {
+  const check = useCheckAssignments();
+  const result = check.data;
+  return (
+    <DrawerSection title="Variants in Personalize" testId="log-drawer-variants">
+      <ActionButton buttonType="secondary" isLoading={check.isPending} onClick={() => check.mutate(userId)} testId="log-drawer-check-variants">
+        {`Check ${userId}'s variants now`}
+      </ActionButton>
+      {result && (
+        <p role="status" data-test-id="log-drawer-variants-result">
+          {result.status === "skipped" || result.status === "failed"
+            ? `Not checked: ${result.reason ?? result.status}`
+            : `${describeAssignments(result.assignments ?? {})}${result.status === "changed" ? " (changed: sent to Segment)" : ""}`}
+        </p>
+      )}
+    </DrawerSection>
+  );
+}
+
+function describeAssignments(assignments: Record<string, string | null>): string {
+  const entries = Object.entries(assignments);
+  if (entries.length === 0) return "No experiences in this project.";
+  return entries.map(([experience, variant]) => `experience ${experience}: ${variant === null ? "no variant" : `variant ${variant}`}`).join("; ");
 }

@@ -103,6 +103,21 @@ export function useRetryRow() {
   });
 }
 
+export interface AssignmentCheck {
+  status: "skipped" | "failed" | "unchanged" | "changed";
+  reason?: string;
+  assignments?: Record<string, string | null>;
+}
+
+/** The two-way sync's manifest check for one user, now: which variants Personalize gives them. */
+export function useCheckAssignments() {
+  const api = useApi();
+  return useMutation({
+    mutationFn: (userId: string) => api.post<AssignmentCheck>("/api/two-way/check", { userId }),
+    onError: (error) => notify("error", "Variant check failed", error.message),
+  });
+}
+
 export function useStartBulkRetry() {
   const api = useApi();
   return useMutation({
