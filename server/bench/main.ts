@@ -6,10 +6,12 @@
 import { runComparison } from "./comparison.ts";
 import type { BenchSection, SectionResult, SectionTable } from "./section.ts";
 import { runSyncLogBench } from "./sync-log-bench.ts";
+import { runTwoWayBench } from "./two-way-bench.ts";
 
 const sections: BenchSection[] = [
   { name: "pipeline vs official destination vs relay", run: runComparison },
   { name: "sync log (1,000,000 rows)", run: async () => ({ figures: { ...(await runSyncLogBench()) } }) },
+  { name: "two-way sync", run: runTwoWayBench },
 ];
 
 function formatTable(table: SectionTable): string {
