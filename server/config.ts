@@ -47,7 +47,9 @@ const envSchema = z.object({
   /** Extra Segment Tracking API hosts allowed for the two-way sync (tests, proxies). */
   SEGMENT_HOST_OVERRIDE: z.string().url("SEGMENT_HOST_OVERRIDE must be a URL").optional(),
   DELIVERY_CONCURRENCY: integer("DELIVERY_CONCURRENCY", 1, 1024, 64),
-  DELIVERY_BATCH_WINDOW_MS: integer("DELIVERY_BATCH_WINDOW_MS", 0, 60_000, 200),
+  /** Events planned (mapped and coalesced per user) together; larger batches coalesce more under backlog. */
+  DELIVERY_PLAN_BATCH: integer("DELIVERY_PLAN_BATCH", 1, 100_000, 10_000),
+  DELIVERY_BATCH_WINDOW_MS: integer("DELIVERY_BATCH_WINDOW_MS", 0, 60_000, 2000),
   DELIVERY_TIMEOUT_MS: integer("DELIVERY_TIMEOUT_MS", 100, 120_000, 10_000),
   DELIVERY_RETRY_BASE_MS: integer("DELIVERY_RETRY_BASE_MS", 10, 600_000, 1000),
   DELIVERY_MAX_AGE_MS: integer("DELIVERY_MAX_AGE_MS", 1000, 7 * 24 * 3600 * 1000, 4 * 3600 * 1000),

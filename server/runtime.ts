@@ -106,7 +106,7 @@ export async function startServer(settings: ServerSettings, options: RuntimeOpti
       {
         concurrency: settings.DELIVERY_CONCURRENCY,
         batchWindowMs: settings.DELIVERY_BATCH_WINDOW_MS,
-        planBatchSize: 2000,
+        planBatchSize: settings.DELIVERY_PLAN_BATCH,
         leaseMs: settings.DELIVERY_TIMEOUT_MS * 3,
         retryPolicy: {
           baseDelayMs: settings.DELIVERY_RETRY_BASE_MS,
