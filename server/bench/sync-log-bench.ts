@@ -12,6 +12,7 @@ import { startTestStack, type TestInstallation, type TestStack } from "../testin
 import type { LogItem } from "../sync-log/log-view.ts";
 import { MAPPED_CONFIGURATION, openLogStream, rowsOf, sendEvents } from "../sync-log/test-support.ts";
 import { fillSyncLog, type LogFixture } from "./sync-log-fixture.ts";
+import { seededRandom } from "../testing/seeded-random.ts";
 
 export interface SyncLogBenchResult {
   log_query_p95_ms: number;
@@ -74,17 +75,6 @@ export async function runSyncLogBench(options: SyncLogBenchOptions = {}): Promis
   }
 }
 
-/** mulberry32, so every run asks the same queries. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 0x1_0000_0000;
-  };
-}
 
 async function timedPage(installation: TestInstallation, query: string): Promise<{ ms: number; nextCursor: number | null }> {
   const started = performance.now();

@@ -5,6 +5,7 @@
  */
 import Database from "better-sqlite3";
 import { DEDUPLICATION_WINDOW_MS } from "../store/migrations.ts";
+import { seededRandom } from "../testing/seeded-random.ts";
 
 export interface LogFixture {
   installationUid: string;
@@ -30,17 +31,6 @@ const EVENT_NAMES = [
 const PAGE_NAMES = ["Home", "Pricing", "Checkout", "Product", "Blog", "Docs", "About", "Careers"];
 const PLANS = ["free", "starter", "pro", "enterprise"];
 
-/** mulberry32: small and seedable. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 0x1_0000_0000;
-  };
-}
 
 /** Picks by weight from `[value, weight]` pairs (weights sum to 1). */
 function weighted<T>(random: () => number, table: ReadonlyArray<readonly [T, number]>): T {

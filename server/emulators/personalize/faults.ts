@@ -6,6 +6,7 @@ import { STATUS_CODES } from "node:http";
 import { z } from "zod";
 import { InputError } from "./input-error.ts";
 import { JSON_CONTENT_TYPE, personalizeError, type Exchange } from "./exchange.ts";
+import { seededRandom } from "../../testing/seeded-random.ts";
 
 /** Long enough to outlast the 10 s client timeout of personalize-api.md §4. */
 export const DEFAULT_HOLD_MS = 12_000;
@@ -69,17 +70,6 @@ const faultRuleSchema = z
 export type FaultRuleInput = z.input<typeof faultRuleSchema>;
 export type FaultRule = z.output<typeof faultRuleSchema> & { id: string };
 
-/** mulberry32: a tiny seedable generator, so a seeded rule fires on the same requests every run. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 0x1_0000_0000;
-  };
-}
 
 export class ActiveFault {
   private matched = 0;
