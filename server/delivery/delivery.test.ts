@@ -1,26 +1,8 @@
 import { Analytics } from "@segment/analytics-node";
-import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { startPersonalizeEmulator, type PersonalizeEmulator } from "../emulators/personalize/index.ts";
-import { generateSecretKeySpec } from "../security/secret-box.ts";
-import { openSqliteStore } from "../store/sqlite-store.ts";
-import { createSecretBox, parseSecretKeys } from "../security/secret-box.ts";
-import {
-  TEST_APP_UID,
-  TEST_PROJECT_UID,
-  eventually,
-  installOn,
-  lenientFixtures,
-  startFakeContentstack,
-  startTestStack,
-  type FakeContentstack,
-  type TestStack,
-} from "../testing/harness.ts";
-import { spawnServerProcess, type ServerProcess } from "../testing/server-process.ts";
+import type { PersonalizeEmulator } from "../emulators/personalize/index.ts";
+import { TEST_PROJECT_UID, eventually, startTestStack, type TestStack } from "../testing/harness.ts";
+import { startProcessStack, type ProcessStack } from "../testing/process-stack.ts";
 
 const seqMapping = {
   attributeMappings: [{ id: "seq", source: "traits.seq", attribute: "seq", type: "number" as const }],
@@ -95,43 +77,13 @@ describe("delivery under faults", () => {
   }, 60_000);
 });
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 describe("crash safety", () => {
   it("loses nothing accepted when the server is killed with SIGKILL mid-stream", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "segment-sync-crash-"));
-    const personalize = await startPersonalizeEmulator({ fixtures: lenientFixtures() });
-    const contentstack: FakeContentstack = await startFakeContentstack();
-    cleanups.push(async () => {
-      await personalize.close();
-      await contentstack.close();
-      rmSync(dir, { recursive: true, force: true });
-    });
-    const port = await freePort();
-    const secretKeys = generateSecretKeySpec();
-    const env = {
-      PORT: String(port),
-      DATABASE_URL: join(dir, "sync.db"),
-      APP_UID: TEST_APP_UID,
-      CS_PUBLIC_KEYS_URL: contentstack.publicKeysUrl,
-      SESSION_SECRET: randomBytes(32).toString("hex"),
-      SECRETS_KEYS: secretKeys,
-      PERSONALIZE_HOST_ALLOWLIST: new URL(personalize.url).host,
-      DELIVERY_BATCH_WINDOW_MS: "20",
-    };
-    let server: ServerProcess = await spawnServerProcess(env);
-    cleanups.push(() => server.stop("SIGKILL"));
-    const installation = await installOn(server.url!, contentstack, personalize, { configuration: seqMapping });
+    const stack: ProcessStack = await startProcessStack();
+    cleanups.push(() => stack.close());
+    const installation = await stack.install({ configuration: seqMapping });
 
-    const analytics = new Analytics({ writeKey: installation.writeKey, host: server.url!, flushAt: 25, maxRetries: 10 });
+    const analytics = new Analytics({ writeKey: installation.writeKey, host: stack.url, flushAt: 25, maxRetries: 10 });
     const acked = new Map<string, number>();
     const users = Array.from({ length: 30 }, (_, i) => `crash-user-${i}`);
     const sends: Promise<void>[] = [];
@@ -152,9 +104,8 @@ describe("crash safety", () => {
         );
       }
       if (seq === 30) {
-        await server.stop("SIGKILL");
+        await stack.restart({ signal: "SIGKILL" });
         killed = true;
-        server = await spawnServerProcess(env);
       }
       await new Promise((resolve) => setTimeout(resolve, 15));
     }
@@ -163,10 +114,9 @@ describe("crash safety", () => {
     expect(killed).toBe(true);
     expect(acked.size).toBeGreaterThan(1000);
 
-    await server.stop("SIGTERM");
-    const store = openSqliteStore(env.DATABASE_URL, createSecretBox(parseSecretKeys(secretKeys)));
+    await stack.restart({ signal: "SIGTERM" });
+    const store = await stack.openStore();
     cleanups.push(() => store.close());
-    server = await spawnServerProcess(env);
     await eventually(async () => {
       const open = await store.queryLog({
         installationUid: installation.uid,
@@ -182,7 +132,7 @@ describe("crash safety", () => {
     expect(missing).toEqual([]);
     for (const userId of users) {
       const lastAcked = Math.max(...[...acked].filter(([id]) => id.startsWith(`crash-${userId}-`)).map(([, seq]) => seq));
-      expect(Number(personalize.userAttributes(TEST_PROJECT_UID, userId)?.seq)).toBeGreaterThanOrEqual(lastAcked);
+      expect(Number(stack.personalize.userAttributes(TEST_PROJECT_UID, userId)?.seq)).toBeGreaterThanOrEqual(lastAcked);
     }
   }, 120_000);
 });
