@@ -11,6 +11,7 @@ import { configApiRoutes } from "./config-api/routes.ts";
 import { twoWayRoutes } from "./two-way/routes.ts";
 import type { CheckResult } from "./two-way/assignment-sync.ts";
 import { installErrorHandling } from "./http/errors.ts";
+import { limitJsonDepth } from "./http/json-depth.ts";
 import { staticUi } from "./http/static-ui.ts";
 import { createIngestor } from "./ingest/ingestor.ts";
 import { trackingApiRoutes } from "./ingest/tracking-api-routes.ts";
@@ -52,6 +53,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     trustProxy: true,
   });
   installErrorHandling(app);
+  limitJsonDepth(app);
 
   app.get("/healthz", async (_request, reply) => {
     const storage = await deps.store.health();

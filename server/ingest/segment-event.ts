@@ -15,6 +15,9 @@ export type NormalizeResult =
   | { ok: true; event: InboundEvent }
   | { ok: false; reason: string; messageId: string | null; userId: string | null; eventType: string | null };
 
+/** Ids travel in HTTP headers and log lines; a control character there is never data, only trouble. */
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value);
 
@@ -30,6 +33,7 @@ function problem(message: Record<string, unknown>): string | null {
     if (value !== undefined && value !== null && typeof value !== "string" && typeof value !== "number") {
       return `${key} must be a string`;
     }
+    if (typeof value === "string" && CONTROL_CHARACTER.test(value)) return `${key} must not contain control characters`;
   }
   if (!idOf(message.userId) && !idOf(message.anonymousId)) return "userId or anonymousId is required (no_user_anon_id)";
   for (const key of ["traits", "properties", "context", "integrations"] as const) {
@@ -46,6 +50,7 @@ function problem(message: Record<string, unknown>): string | null {
   if (message.messageId !== undefined && message.messageId !== null) {
     if (typeof message.messageId !== "string") return "messageId must be a string";
     if (message.messageId.length > MAX_MESSAGE_ID_LENGTH) return `messageId must be at most ${MAX_MESSAGE_ID_LENGTH} characters`;
+    if (CONTROL_CHARACTER.test(message.messageId)) return "messageId must not contain control characters";
   }
   for (const key of ["timestamp", "sentAt", "originalTimestamp"] as const) {
     const value = message[key];
@@ -82,8 +87,9 @@ export function normalizeSegmentEvent(
   const original = typeof message.timestamp === "string" ? message.timestamp : null;
   let timestamp = original ?? receivedAt;
   if (options.source === "tracking_api" && sentAt && original) {
-    const skew = Date.parse(sentAt) - Date.parse(original);
-    timestamp = new Date(options.receivedAt - skew).toISOString();
+    const corrected = new Date(options.receivedAt - (Date.parse(sentAt) - Date.parse(original)));
+    // Dates at the ends of the Date range are valid alone, but their difference can land outside it.
+    if (!Number.isNaN(corrected.getTime())) timestamp = corrected.toISOString();
   }
   const storedMessageId = messageId ?? `srv-${randomUUID()}`;
   const payload: Record<string, unknown> = {

@@ -42,6 +42,9 @@ export async function trackingApiRoutes(app: FastifyInstance, deps: { installati
     for (const key of ["context", "integrations"] as const) {
       if (body[key] !== undefined && !isObject(body[key])) throw new HttpError(400, "invalid_request", `${key} must be an object`);
     }
+    if (body.sentAt !== undefined && (typeof body.sentAt !== "string" || Number.isNaN(Date.parse(body.sentAt)))) {
+      throw new HttpError(400, "invalid_request", "sentAt must be an ISO-8601 date string");
+    }
     await deps.ingestor.ensureCapacity();
     const receivedAt = Date.now();
     const sentAt = typeof body.sentAt === "string" ? body.sentAt : null;

@@ -128,4 +128,17 @@ describe("Segment-compatible Tracking API", () => {
     const rejected = await stack.server.store.queryLog({ installationUid: installation.uid, statuses: ["rejected"], userId: "dup-1", limit: 5 });
     expect(rejected[0].error).toMatch(/event is required/);
   });
+
+  it("answers 400, not 500, for a body nested too deep, a sentAt that is not a date, and dates whose skew correction leaves the Date range", async () => {
+    const headers = { "content-type": "application/json", authorization: basic(installation.writeKey) };
+    const post = (body: string) => fetch(`${stack.url}/v1/batch`, { method: "POST", headers, body });
+    const deep = await post(`{"batch":[{"type":"identify","userId":"deep","traits":{"a":${"[".repeat(10_000)}${"]".repeat(10_000)}}}]}`);
+    expect(deep.status).toBe(400);
+    expect((await deep.json()).message).toMatch(/nested more than 64 levels/);
+    const badSentAt = await post(JSON.stringify({ batch: [{ type: "identify", userId: "s1", traits: {} }], sentAt: "garbage" }));
+    expect(badSentAt.status).toBe(400);
+    expect((await badSentAt.json()).message).toMatch(/sentAt must be an ISO-8601 date/);
+    const edge = await post(JSON.stringify({ batch: [{ type: "identify", userId: "s2", timestamp: "2026-01-01T00:00:00.000Z" }], sentAt: "-271821-04-20T00:00:00.000Z" }));
+    expect(edge.status).toBe(200);
+  });
 });

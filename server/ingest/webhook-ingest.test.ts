@@ -131,4 +131,22 @@ describe("POST /ingest/segment/:installationUid", () => {
     const poisoned = await post('{"__proto__":{"polluted":true},"type":"identify","userId":"p"}', { "x-signature": "00" });
     expect(poisoned.status).toBe(400);
   });
+
+  it("refuses a body nested too deep with 400 (it was a 503 from the store) and holds each event to 32 KB", async () => {
+    const deep = `{"type":"identify","userId":"wh-deep","traits":{"a":${'{"a":'.repeat(10_000)}1${"}".repeat(10_000)}}}`;
+    const deepResponse = await post(deep, { "x-signature": createHmac("sha1", installation.sharedSecret).update(deep).digest("hex") });
+    expect(deepResponse.status).toBe(400);
+    expect((await deepResponse.json()).message).toMatch(/nested more than 64 levels/);
+    const big = identify("wh-big", "x".repeat(33 * 1024), "wh-big-1");
+    const bigResponse = await post(JSON.stringify(big), { "x-signature": segmentStyleSignature(installation.sharedSecret, big) });
+    expect(bigResponse.status).toBe(400);
+    expect((await bigResponse.json()).message).toMatch(/32 KB/);
+  });
+
+  it("refuses ids with control characters, which would break the user-uid header and log lines", async () => {
+    const event = identify("wh-user\r\nx-injected: 1", "gold", "wh-ctl-1");
+    const response = await post(JSON.stringify(event), { "x-signature": segmentStyleSignature(installation.sharedSecret, event) });
+    expect(response.status).toBe(400);
+    expect((await response.json()).message).toMatch(/userId must not contain control characters/);
+  });
 });

@@ -1,7 +1,8 @@
 /**
  * Segment Webhooks (Actions) and classic Webhooks: `POST /ingest/segment/:installationUid`, one event object or a
  * bare array. Authenticated by X-Signature (HMAC-SHA1 with the installation's shared secret) or, when the admin
- * set one, a static `Authorization: Bearer` token. Unsigned requests are refused.
+ * set one, a static `Authorization: Bearer` token. Unsigned requests are refused. Each event is held to Segment's
+ * 32 KB, as on the Tracking API.
  */
 import type { FastifyInstance } from "fastify";
 import { HttpError } from "../http/errors.ts";
@@ -35,7 +36,9 @@ export async function webhookIngestRoutes(app: FastifyInstance, deps: { installa
     }
     await deps.ingestor.ensureCapacity();
     const receivedAt = Date.now();
-    const results = events.map((event) => normalizeSegmentEvent(event, { source: "webhook", receivedAt }));
+    const results = events.map((event) =>
+      normalizeSegmentEvent(event, { source: "webhook", receivedAt, byteLength: Buffer.byteLength(JSON.stringify(event) ?? "") }),
+    );
     const outcome = await deps.ingestor.accept(installationUid, results, "webhook");
     if (outcome.accepted + outcome.duplicates === 0) {
       throw new HttpError(400, "invalid_event", `event ${outcome.rejected[0].index}: ${outcome.rejected[0].reason}`);
