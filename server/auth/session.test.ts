@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from "node:crypto";
 import { SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { signatureHeaderValue } from "../emulators/contentstack-host/lifecycle-webhook.ts";
 import { TEST_APP_UID, startTestStack, type TestInstallation, type TestStack } from "../testing/harness.ts";
 
 let stack: TestStack;
@@ -131,6 +132,22 @@ describe("POST /webhooks/contentstack (lifecycle)", () => {
     });
     expect(unsigned.status).toBe(401);
     expect(await stack.server.store.getInstallation(a.uid)).not.toBeNull();
+  });
+
+  it("refuses a replayed lifecycle webhook (the same signed body again) with 409 and changes nothing", async () => {
+    let body = "";
+    const first = await a.lifecycle("update", undefined, { tamper: (sent) => (body = sent) });
+    expect(first.status).toBe(200);
+    const signature = signatureHeaderValue(body, stack.contentstack.signingKey, "pss");
+    const before = await stack.server.store.getInstallation(a.uid);
+    const replay = await fetch(`${stack.url}/webhooks/contentstack`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-contentstack-request-signature": signature },
+      body,
+    });
+    expect(replay.status).toBe(409);
+    expect(((await replay.json()) as { message: string }).message).toMatch(/already applied/);
+    expect((await stack.server.store.getInstallation(a.uid))?.updatedAt).toBe(before?.updatedAt);
   });
 
   it("refuses a signed update with invalid configuration, naming the field", async () => {
