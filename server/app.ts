@@ -39,6 +39,8 @@ export interface AppDependencies {
   segmentHostOverride?: string;
   /** The two-way sync's manifest check for one user, on demand. */
   checkAssignments: (installationUid: string, userId: string) => Promise<CheckResult>;
+  /** Fastify's trustProxy: whose X-Forwarded-For sets request.ip, which the per-address rate limits key on. */
+  trustProxy: boolean | number | string[];
 }
 
 export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> {
@@ -50,7 +52,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     bodyLimit: 1024 * 1024,
     // No per-request logs: app-tokens and stream tokens travel in query strings.
     logController: new LogController({ disableRequestLogging: true }),
-    trustProxy: true,
+    trustProxy: typeof deps.trustProxy === "number" ? trustHops(deps.trustProxy) : deps.trustProxy,
   });
   installErrorHandling(app);
   limitJsonDepth(app);
@@ -83,4 +85,9 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   });
   if (deps.uiDir) await app.register(staticUi, { uiDir: deps.uiDir, frameAncestors: deps.frameAncestors });
   return app;
+}
+
+/** The nearest `hops` proxies are trusted, as Express's numeric trust proxy (Fastify's types take only a function). */
+function trustHops(hops: number) {
+  return (_address: string, hop: number) => hop < hops;
 }

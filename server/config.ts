@@ -24,6 +24,21 @@ const csv = z
   .optional()
   .transform((raw) => (raw ? raw.split(",").map((s) => s.trim()).filter(Boolean) : []));
 
+/**
+ * Which peers may set X-Forwarded-For: none (default; the socket address is the client), `true` (any: only when
+ * every request comes through a proxy), a hop count, or addresses, CIDRs and ranges such as `loopback`.
+ */
+const trustProxy = z
+  .string()
+  .optional()
+  .transform((raw): boolean | number | string[] => {
+    const value = raw?.trim() ?? "";
+    if (value === "" || value === "false") return false;
+    if (value === "true") return true;
+    if (/^\d+$/.test(value)) return Number(value);
+    return value.split(",").map((s) => s.trim()).filter(Boolean);
+  });
+
 const envSchema = z.object({
   PORT: integer("PORT", 0, 65535, 3000),
   HOST: z.string().default("127.0.0.1"),
@@ -56,6 +71,7 @@ const envSchema = z.object({
   /** The two-way sync fetches one user's manifest at most this often. */
   TWO_WAY_MIN_INTERVAL_MS: integer("TWO_WAY_MIN_INTERVAL_MS", 0, 24 * 3600 * 1000, 30_000),
   INGEST_MAX_BACKLOG: integer("INGEST_MAX_BACKLOG", 100, 100_000_000, 200_000),
+  TRUST_PROXY: trustProxy,
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

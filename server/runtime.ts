@@ -81,6 +81,7 @@ export async function startServer(settings: ServerSettings, options: RuntimeOpti
       personalizeHostAllowlist: settings.PERSONALIZE_HOST_ALLOWLIST,
       segmentHostOverride: settings.SEGMENT_HOST_OVERRIDE,
       checkAssignments: sync.check,
+      trustProxy: settings.TRUST_PROXY,
     });
     try {
       await app.listen({ port: settings.PORT, host: settings.HOST });

@@ -180,6 +180,46 @@ describe("POST /webhooks/contentstack (lifecycle)", () => {
 });
 
 describe("rate limits on the authentication routes", () => {
+  it("keys the per-address limit on the socket address: a forged X-Forwarded-For does not get around it", async () => {
+    const limited = await startTestStack();
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 61; i++) {
+        const response = await fetch(`${limited.url}/api/session`, {
+          method: "POST",
+          headers: { authorization: "Bearer not-a-token", "x-forwarded-for": `203.0.113.${i}` },
+        });
+        statuses.push(response.status);
+        await response.body?.cancel();
+      }
+      expect(statuses.slice(0, 60).filter((s) => s === 429)).toEqual([]);
+      expect(statuses[60]).toBe(429);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it("with TRUST_PROXY set to the proxy, limits per forwarded address and per installation across addresses", async () => {
+    const proxied = await startTestStack({ env: { TRUST_PROXY: "loopback" } });
+    try {
+      const installation = await proxied.install();
+      const token = await installation.appToken();
+      const session = (address: string) =>
+        fetch(`${proxied.url}/api/session`, { method: "POST", headers: { authorization: `Bearer ${token}`, "x-forwarded-for": address } });
+      const statuses: number[] = [];
+      for (let i = 0; i < 121; i++) {
+        const response = await session(`203.0.113.${i}`);
+        statuses.push(response.status);
+        if (i < 120) await response.body?.cancel();
+        else expect(((await response.json()) as { message: string }).message).toMatch(/for this installation/);
+      }
+      expect(statuses.slice(0, 120).filter((s) => s !== 200)).toEqual([]);
+      expect(statuses[120]).toBe(429);
+    } finally {
+      await proxied.close();
+    }
+  });
+
   it("answers 429 with Retry-After once an address exceeds 60 session requests a minute", async () => {
     const limited = await startTestStack();
     try {
