@@ -8,6 +8,7 @@ import type { PreviewResult, SentRequest, TesterRequest } from "../../src/config
 import type { Configuration } from "../../src/shared/installation-config.ts";
 import type { HttpSender } from "../delivery/http-sender.ts";
 import { planDeliveries } from "../delivery/planner.ts";
+import { describeFailure } from "../delivery/retry-policy.ts";
 import { HttpError } from "../http/errors.ts";
 import { normalizeSegmentEvent } from "../ingest/segment-event.ts";
 import { readErrorMessage } from "../personalize-management/client.ts";
@@ -71,7 +72,13 @@ export async function sendTesterRequests(
     const { result } = report;
     const response = result.kind === "response" ? { status: result.status, body: parseJsonOrText(report.responseBody), latencyMs: report.latencyMs } : null;
     const transportError =
-      result.kind === "timeout" ? `no answer within ${TESTER_TIMEOUT_MS / 1000} s` : result.kind === "network" ? `network error: ${result.message}` : null;
+      result.kind === "timeout"
+        ? `no answer within ${TESTER_TIMEOUT_MS / 1000} s`
+        : result.kind === "network"
+          ? `network error: ${result.message}`
+          : result.kind === "unsendable"
+            ? describeFailure(result)
+            : null;
     const delivered = response !== null && response.status >= 200 && response.status <= 299;
     await store.appendFinal(
       installationUid,

@@ -77,6 +77,27 @@ describe("delivery under faults", () => {
   }, 60_000);
 });
 
+describe("requests that cannot be sent", () => {
+  it("fails a request whose user id no HTTP header can carry at once, instead of retrying it for 4 hours", async () => {
+    const stack: TestStack = await startTestStack();
+    cleanups.push(() => stack.close());
+    const installation = await stack.install({ configuration: seqMapping });
+    const response = await fetch(`${stack.url}/v1/identify`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Basic ${Buffer.from(`${installation.writeKey}:`).toString("base64")}` },
+      body: JSON.stringify({ userId: "用户-42", messageId: "unsendable-1", traits: { seq: 1 } }),
+    });
+    expect(response.status).toBe(200);
+    const [row] = await eventually(async () => {
+      const rows = await stack.server.store.queryLog({ installationUid: installation.uid, directions: ["personalize"], statuses: ["failed"], limit: 1 });
+      return rows.length ? rows : null;
+    });
+    expect(row.attempt).toBe(1);
+    expect(row.error).toMatch(/cannot be sent: .*user id has characters an HTTP header cannot carry/);
+    expect(stack.personalize.requests({ path: "/user-attributes" })).toEqual([]);
+  });
+});
+
 describe("crash safety", () => {
   it("loses nothing accepted when the server is killed with SIGKILL mid-stream", async () => {
     const stack: ProcessStack = await startProcessStack();

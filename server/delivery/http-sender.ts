@@ -49,7 +49,11 @@ export function createHttpSender(options: { timeoutMs: number; connectionsPerOri
         const timedOut =
           err.name === "TimeoutError" || err.name === "AbortError" || err.code === "UND_ERR_HEADERS_TIMEOUT" || err.code === "UND_ERR_BODY_TIMEOUT";
         return {
-          result: timedOut ? { kind: "timeout" } : { kind: "network", message: err.code ?? err.message },
+          result: timedOut
+            ? { kind: "timeout" }
+            : err.code === "UND_ERR_INVALID_ARG"
+              ? { kind: "unsendable", message: err.message }
+              : { kind: "network", message: err.code ?? err.message },
           latencyMs,
           responseBody: "",
         };

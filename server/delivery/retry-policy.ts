@@ -1,7 +1,7 @@
 /**
  * What to do after an attempt, as Segment reads destination responses (segment.md §2.2): 2xx delivered;
  * 408, 423, 429, 5xx except 501, timeouts and connection errors retried with exponential backoff and full
- * jitter, never sooner than Retry-After; other 4xx fail at once. Past the maximum age (default 4 h, as
+ * jitter, never sooner than Retry-After; other 4xx, and requests the HTTP client refuses to send, fail at once. Past the maximum age (default 4 h, as
  * Segment) a retryable failure is dead-lettered.
  */
 export interface RetryPolicy {
@@ -18,7 +18,9 @@ const MAX_RETRY_AFTER_MS = 3600 * 1000;
 export type AttemptResult =
   | { kind: "response"; status: number; retryAfter: string | null }
   | { kind: "timeout" }
-  | { kind: "network"; message: string };
+  | { kind: "network"; message: string }
+  /** The HTTP client refused to build the request (a user id no header can carry); sending again cannot help. */
+  | { kind: "unsendable"; message: string };
 
 export type Decision =
   | { status: "delivered" }
@@ -48,7 +50,7 @@ export function decide(
   random: () => number = Math.random,
 ): Decision {
   if (result.kind === "response" && result.status >= 200 && result.status < 300) return { status: "delivered" };
-  const retryable = result.kind !== "response" || isRetryableStatus(result.status);
+  const retryable = result.kind === "response" ? isRetryableStatus(result.status) : result.kind !== "unsendable";
   if (!retryable) return { status: "failed" };
   const backoff = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, attempt - 1));
   const jittered = backoff / 2 + random() * (backoff / 2);
@@ -61,5 +63,6 @@ export function decide(
 export function describeFailure(result: AttemptResult): string {
   if (result.kind === "timeout") return "timed out waiting for Personalize";
   if (result.kind === "network") return `connection failed: ${result.message}`;
+  if (result.kind === "unsendable") return `cannot be sent: ${result.message} (the user id has characters an HTTP header cannot carry)`;
   return `HTTP ${result.status}`;
 }
