@@ -2,6 +2,7 @@ import type { Configuration } from "../shared/installation-config";
 import { prettyJson } from "../ui/format";
 import type { PreviewResult, SentRequest, TesterRequest } from "./api";
 import { describeSources } from "./mapping-sources";
+import { HeaderTable } from "../ui/HeaderTable";
 
 export function MappingSummary({ mapping }: { mapping: PreviewResult["mapping"] }) {
   const notes = Array.isArray(mapping.notes) ? mapping.notes.map(String) : [];
@@ -55,18 +56,7 @@ function RequestCard({ request, configuration, testId }: { request: TesterReques
         <span className="request-card__kind">{request.kind}</span> <strong>{request.method}</strong>{" "}
         <code className="request-card__url">{request.url}</code>
       </p>
-      <table className="header-table" aria-label="Request headers">
-        <tbody>
-          {Object.entries(request.headers).map(([name, value]) => (
-            <tr key={name}>
-              <th scope="row">{name}</th>
-              <td>
-                <code>{value}</code>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <HeaderTable headers={request.headers} />
       {request.body !== undefined && request.body !== null && <pre className="code-block">{prettyJson(request.body)}</pre>}
       <div className="request-card__sources">
         <strong>Produced by:</strong>{" "}

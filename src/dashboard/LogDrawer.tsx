@@ -11,6 +11,7 @@ import { prettyJson } from "../ui/format";
 import { useLogDetail, useRetryRow, type LogEntryDetail, type LogItem, useCheckAssignments } from "./api";
 import { DIRECTION_LABELS, eventLabel, formatClock, formatDateTime, formatMs, RETRYABLE } from "./log-format";
 import { StatusTag } from "./StatusTag";
+import { HeaderTable } from "../ui/HeaderTable";
 
 type Entry = LogEntryDetail["row"];
 type Related = LogEntryDetail["related"][number];
@@ -201,20 +202,7 @@ function RequestCard({ request, attempts, onOpen }: { request: Entry | Related; 
           </button>
         )}
       </p>
-      {sent?.headers && (
-        <table className="header-table" aria-label="Request headers">
-          <tbody>
-            {Object.entries(sent.headers).map(([name, value]) => (
-              <tr key={name}>
-                <th scope="row">{name}</th>
-                <td>
-                  <code>{value}</code>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      {sent?.headers && <HeaderTable headers={sent.headers} />}
       {sent?.body !== undefined && <JsonBlock value={parseBody(sent.body)} what="request body" />}
       <ol className="attempts" aria-label="Attempts">
         {attempts.length === 0 && <li className="hint">Not sent yet.</li>}
