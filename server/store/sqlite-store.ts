@@ -15,9 +15,9 @@ import {
   encodeInstallation,
   logQuerySql,
   OPEN_STATUSES_SQL,
-  PRUNABLE_STATUSES_SQL,
   type Row,
 } from "./rows.ts";
+import { INSTALLATION_COLUMNS, logRowsSql, retentionOf, SQL } from "./statements.ts";
 import { DEDUPLICATION_WINDOW_MS } from "./migrations.ts";
 import {
   bucketCountsSql,
@@ -69,19 +69,13 @@ export function openSqliteStore(path: string, secrets: SecretBox): SqliteStore {
 }
 
 function migrate(db: Database.Database): void {
-  db.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)");
-  const applied = new Set(
-    (db.prepare("SELECT version FROM schema_migrations").all() as Array<{ version: number }>).map((r) => r.version),
-  );
+  db.exec(SQL.createMigrationsTable);
+  const applied = new Set((db.prepare(SQL.appliedMigrations).all() as Array<{ version: number }>).map((r) => r.version));
   for (const migration of MIGRATIONS) {
     if (applied.has(migration.version)) continue;
     db.transaction(() => {
       db.exec(renderMigration(migration.sql, SQLITE_DIALECT));
-      db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)").run(
-        migration.version,
-        migration.name,
-        Date.now(),
-      );
+      db.prepare(SQL.recordMigration).run(migration.version, migration.name, Date.now());
     })();
   }
 }
@@ -108,28 +102,15 @@ export class SqliteStore implements Store {
   ) {
     const p = (sql: string) => db.prepare(sql);
     this.statements = {
-      getInstallation: p("SELECT * FROM installations WHERE uid = ?"),
-      byWriteKey: p("SELECT * FROM installations WHERE write_key_hash = ?"),
-      upsertInstallation: p(`INSERT INTO installations
-          (uid, stack_api_key, organization_uid, app_uid, configuration, server_configuration, write_key_hash, created_at, updated_at)
-          VALUES (@uid, @stack_api_key, @organization_uid, @app_uid, @configuration, @server_configuration, @write_key_hash, @created_at, @updated_at)
-          ON CONFLICT (uid) DO UPDATE SET stack_api_key = excluded.stack_api_key, organization_uid = excluded.organization_uid,
-            app_uid = excluded.app_uid, configuration = excluded.configuration,
-            server_configuration = excluded.server_configuration, write_key_hash = excluded.write_key_hash,
-            updated_at = excluded.updated_at`),
-      clearWriteKey: p("UPDATE installations SET write_key_hash = NULL WHERE write_key_hash = ? AND uid <> ?"),
-      deleteInstallation: p("DELETE FROM installations WHERE uid = ?"),
-      deleteLog: p("DELETE FROM sync_log WHERE installation_uid = ?"),
-      deleteAttempts: p("DELETE FROM delivery_attempts WHERE installation_uid = ?"),
-      deleteSeen: p("DELETE FROM seen_messages WHERE installation_uid = ?"),
-      deleteUserState: p("DELETE FROM user_state WHERE installation_uid = ?"),
+      getInstallation: p(SQL.getInstallation),
+      byWriteKey: p(SQL.byWriteKey),
+      upsertInstallation: p(SQL.upsertInstallation),
+      clearWriteKey: p(SQL.clearWriteKey),
+      deleteInstallation: SQL.deleteInstallation.map(p),
       markSeen: p("INSERT INTO seen_messages (installation_uid, message_id, seen_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING"),
-      insertRow: p(`INSERT INTO sync_log
-          (installation_uid, created_at, updated_at, direction, status, user_id, message_id, event_type, event_name,
-           http_status, attempt, next_attempt_at, open_requests, error, payload, detail)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, 0, ?, ?, ?)`),
-      backlog: p("SELECT count(*) AS n FROM sync_log WHERE status = 'queued'"),
-      selectQueued: p("SELECT id, installation_uid, created_at, payload, detail FROM sync_log WHERE status = 'queued' ORDER BY id LIMIT ?"),
+      insertRow: p(SQL.insertRow),
+      backlog: p(SQL.backlog),
+      selectQueued: p(SQL.selectQueued),
       selectClock: p("SELECT attribute_clock FROM user_state WHERE installation_uid = ? AND user_id = ?"),
       upsertClock: p(`INSERT INTO user_state (installation_uid, user_id, attribute_clock) VALUES (?, ?, ?)
           ON CONFLICT (installation_uid, user_id) DO UPDATE SET attribute_clock = excluded.attribute_clock`),
@@ -143,45 +124,24 @@ export class SqliteStore implements Store {
       expiredLeases: p(`SELECT id, installation_uid, direction, user_id, created_at, attempt, payload, detail FROM sync_log
           WHERE status = 'in_flight' AND lease_until < ? ORDER BY lease_until LIMIT ?`),
       markInFlight: p("UPDATE sync_log SET status = 'in_flight', lease_until = ?, updated_at = ? WHERE id = ?"),
-      insertAttempt: p(`INSERT INTO delivery_attempts
-          (log_id, installation_uid, attempt, started_at, latency_ms, http_status, response_body, error, trigger_type)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-      finishOutbound: p(`UPDATE sync_log SET status = ?, http_status = ?, latency_ms = ?, attempt = ?, next_attempt_at = ?,
-          lease_until = NULL, error = ?, updated_at = ? WHERE id = ?`),
-      settleInbound: p(`UPDATE sync_log SET open_requests = open_requests - 1, updated_at = @now,
-          status = CASE WHEN status IN ('failed', 'dead_lettered') THEN status
-                        WHEN @outcome <> 'delivered' THEN @outcome
-                        WHEN open_requests - 1 <= 0 THEN 'delivered'
-                        ELSE 'processing' END,
-          error = CASE WHEN @outcome <> 'delivered' THEN @error ELSE error END
-          WHERE id = @id AND installation_uid = @installation`),
-      inboundAwaitsRetry: p(`UPDATE sync_log SET status = 'pending_retry', updated_at = ?
-          WHERE id = ? AND installation_uid = ? AND status = 'processing'`),
-      // The redundant `status IN open` lets SQLite use the partial sync_log_open_lane index; without it, it scans
-      // every row of the installation's direction, so each delivery got slower as the log grew.
-      promoteLane: p(`UPDATE sync_log SET next_attempt_at = ?, updated_at = ? WHERE id = (
-          SELECT min(id) FROM sync_log WHERE installation_uid = ? AND direction = ? AND user_id = ?
-            AND status IN ${OPEN_STATUSES_SQL} AND status = 'pending' AND next_attempt_at IS NULL)
-          AND NOT EXISTS (SELECT 1 FROM sync_log WHERE installation_uid = ? AND direction = ? AND user_id = ?
-            AND status IN ${OPEN_STATUSES_SQL} AND next_attempt_at IS NOT NULL)`),
-      releaseRow: p("UPDATE sync_log SET status = 'pending', next_attempt_at = ?, lease_until = NULL, updated_at = ? WHERE id = ? AND status = 'in_flight'"),
-      retryable: p(`SELECT id, detail FROM sync_log WHERE installation_uid = ? AND id = ? AND direction <> 'inbound'
-          AND status IN ('failed', 'dead_lettered')`),
-      requeue: p("UPDATE sync_log SET status = 'pending', next_attempt_at = ?, updated_at = ? WHERE id = ?"),
-      reopenInbound: p(`UPDATE sync_log SET open_requests = open_requests + 1, status = 'processing', updated_at = ?
-          WHERE id = ? AND installation_uid = ?`),
-      attempts: p("SELECT * FROM delivery_attempts WHERE installation_uid = ? AND log_id = ? ORDER BY attempt"),
-      rowCount: p("SELECT count(*) AS n FROM sync_log WHERE installation_uid = ?"),
-      oldestRow: p("SELECT created_at FROM sync_log WHERE installation_uid = ? ORDER BY created_at LIMIT 1"),
-      installationsForPrune: p("SELECT uid, configuration FROM installations"),
-      pruneOld: p(`DELETE FROM sync_log WHERE id IN (SELECT id FROM sync_log WHERE installation_uid = ? AND created_at < ?
-          AND status IN ${PRUNABLE_STATUSES_SQL} LIMIT 5000)`),
-      capBoundary: p("SELECT id FROM sync_log WHERE installation_uid = ? ORDER BY id DESC LIMIT 1 OFFSET ?"),
-      pruneOverCap: p(`DELETE FROM sync_log WHERE id IN (SELECT id FROM sync_log WHERE installation_uid = ? AND id <= ?
-          AND status IN ${PRUNABLE_STATUSES_SQL} LIMIT 5000)`),
-      pruneAttempts: p(`DELETE FROM delivery_attempts WHERE installation_uid = ? AND log_id NOT IN (
-          SELECT id FROM sync_log WHERE installation_uid = ?)`),
-      pruneSeen: p("DELETE FROM seen_messages WHERE seen_at < ?"),
+      insertAttempt: p(SQL.insertAttempt),
+      finishOutbound: p(SQL.finishOutbound),
+      settleInbound: p(SQL.settleInbound),
+      inboundAwaitsRetry: p(SQL.inboundAwaitsRetry),
+      promoteLane: p(SQL.promoteLane),
+      releaseRow: p(SQL.releaseRow),
+      retryable: p(SQL.retryable),
+      requeue: p(SQL.requeue),
+      reopenInbound: p(SQL.reopenInbound),
+      attempts: p(SQL.attempts),
+      rowCount: p(SQL.rowCount),
+      oldestRow: p(SQL.oldestRow),
+      installationsForPrune: p(SQL.installationsForPrune),
+      pruneOld: p(SQL.pruneOld),
+      capBoundary: p(SQL.capBoundary),
+      pruneOverCap: p(SQL.pruneOverCap),
+      pruneAttempts: p(SQL.pruneAttempts),
+      pruneSeen: p(SQL.pruneSeen),
     };
   }
 
@@ -211,15 +171,14 @@ export class SqliteStore implements Store {
   async saveInstallation(installation: Installation, writeKeyHash: string | null): Promise<void> {
     this.db.transaction(() => {
       if (writeKeyHash) this.statements.clearWriteKey.run(writeKeyHash, installation.uid);
-      this.statements.upsertInstallation.run(encodeInstallation(installation, writeKeyHash, this.secrets));
+      const encoded = encodeInstallation(installation, writeKeyHash, this.secrets);
+      this.statements.upsertInstallation.run(INSTALLATION_COLUMNS.map((column) => encoded[column]));
     })();
   }
 
   async deleteInstallation(uid: string): Promise<void> {
     this.db.transaction(() => {
-      for (const statement of ["deleteLog", "deleteAttempts", "deleteSeen", "deleteUserState", "deleteInstallation"] as const) {
-        this.statements[statement].run(uid);
-      }
+      for (const statement of this.statements.deleteInstallation) statement.run(uid);
     })();
   }
 
@@ -406,7 +365,7 @@ export class SqliteStore implements Store {
       for (const id of row.eventIds) this.statements.inboundAwaitsRetry.run(now, id, row.installationUid);
     } else {
       for (const id of row.eventIds) {
-        this.statements.settleInbound.run({ now, outcome: outcome.status, error, id, installation: row.installationUid });
+        this.statements.settleInbound.run(now, outcome.status, outcome.status, outcome.status, error, id, row.installationUid);
       }
       this.statements.promoteLane.run(
         now, now, row.installationUid, row.direction, row.userId, row.installationUid, row.direction, row.userId,
@@ -445,10 +404,7 @@ export class SqliteStore implements Store {
 
   async getLogRows(installationUid: string, ids: number[]): Promise<LogRow[]> {
     if (ids.length === 0) return [];
-    const rows = this.db
-      .prepare(`SELECT * FROM sync_log WHERE installation_uid = ? AND id IN (${ids.map(() => "?").join(",")}) ORDER BY id DESC`)
-      .all(installationUid, ...ids) as Row[];
-    return rows.map(decodeLogRow);
+    return (this.db.prepare(logRowsSql(ids)).all(installationUid, ...ids) as Row[]).map(decodeLogRow);
   }
 
   async getAttempts(installationUid: string, logId: number): Promise<DeliveryAttempt[]> {
@@ -492,13 +448,11 @@ export class SqliteStore implements Store {
     const installations = this.statements.installationsForPrune.all() as Row[];
     for (const installation of installations) {
       const uid = String(installation.uid);
-      const { retention } = JSON.parse(String(installation.configuration)) as { retention?: { days?: number; maxRows?: number } };
-      const days = retention?.days ?? 14;
-      const maxRows = retention?.maxRows ?? 1_000_000;
+      const { days, maxRows } = retentionOf(String(installation.configuration));
       removed += this.statements.pruneOld.run(uid, now - days * 86_400_000).changes;
       const boundary = this.statements.capBoundary.get(uid, maxRows) as Row | undefined;
       if (boundary) removed += this.statements.pruneOverCap.run(uid, boundary.id).changes;
-      if (removed > 0) this.statements.pruneAttempts.run(uid, uid);
+      if (removed > 0) this.statements.pruneAttempts.run(uid);
     }
     this.statements.pruneSeen.run(now - DEDUPLICATION_WINDOW_MS);
     return removed;
