@@ -29,6 +29,9 @@ if (run("npx", ["vite", "build", "--logLevel", "warn"]) !== 0) {
 
 const vitestJson = `${results}/vitest.json`;
 rmSync(vitestJson, { force: true });
+// Written by server/testing/postgres-suite.ts when PostgreSQL tests were skipped (never in CI, where they fail instead).
+const postgresSkipped = `${results}/postgres-skipped.txt`;
+rmSync(postgresSkipped, { force: true });
 const vitestStatus = run("npx", ["vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${vitestJson}`]);
 const vitest = readJson(vitestJson);
 if (vitest) {
@@ -49,5 +52,6 @@ if (playwright) {
   if (playwright.errors?.length && playwright.stats.unexpected === 0) failed += playwright.errors.length;
 } else if (playwrightStatus !== 0) crashed = true;
 
+if (existsSync(postgresSkipped)) console.log(`\n${readFileSync(postgresSkipped, "utf8").trimEnd()}`);
 console.log(`\n${passed} passed, ${failed} failed`);
 process.exit(failed > 0 || crashed ? 1 : 0);

@@ -3,12 +3,20 @@ import { accessSync, constants, mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { ConfigError } from "../config.ts";
 import type { SecretBox } from "../security/secret-box.ts";
+import { openPostgresStore } from "./postgres-store.ts";
 import { openSqliteStore } from "./sqlite-store.ts";
 import type { Store } from "./types.ts";
 
+export const isPostgresUrl = (url: string) => /^postgres(ql)?:\/\//.test(url);
+
 export async function openStore(databaseUrl: string, secrets: SecretBox): Promise<Store> {
-  if (/^postgres(ql)?:\/\//.test(databaseUrl)) {
-    throw new ConfigError("Invalid configuration: DATABASE_URL postgres:// is not supported by this build yet");
+  if (isPostgresUrl(databaseUrl)) {
+    try {
+      return await openPostgresStore(databaseUrl, secrets);
+    } catch (error) {
+      const shown = databaseUrl.replace(/\/\/[^@/]*@/, "//…@");
+      throw new ConfigError(`Invalid configuration: DATABASE_URL "${shown}" cannot be opened: ${(error as Error).message}`);
+    }
   }
   const path = databaseUrl.replace(/^sqlite:/, "");
   if (path !== ":memory:") {

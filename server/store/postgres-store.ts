@@ -1,0 +1,797 @@
+/**
+ * The scale-out store: PostgreSQL, shared by any number of API and worker processes. Same tables, migrations and
+ * statements as SQLite; what differs is how processes share the queue:
+ * - planning is single-flight across processes (a transaction-scoped advisory lock; a process that does not get
+ *   it skips the tick), so two planners never create rows of one lane out of order;
+ * - only a lane's head row has `next_attempt_at`, and claims take due rows with FOR UPDATE SKIP LOCKED, so workers
+ *   share deliveries and at most one row per lane is ever claimable;
+ * - a lane is extended (planner, enqueueOutbound) under an exclusive advisory lock and its head is closed and
+ *   handed on (attempt batches) under the same lock shared: a writer that extends a lane sees every head closed
+ *   before it, and a closing batch sees every row added before it, so no lane is ever left without a head.
+ * Every write NOTIFYs its changed rows in the same transaction (see postgres-change-feed.ts).
+ */
+import pg from "pg";
+import { startChangeFeed, changePayloads, CHANGE_CHANNEL, type ChangeFeed } from "./postgres-change-feed.ts";
+import {
+  bucketCountsSql,
+  countsSql,
+  decodeBucketCounts,
+  decodeBucketP95,
+  decodeCounts,
+  decodeErrorGroups,
+  decodeP95,
+  DELIVERY_TIME,
+  errorGroupsSql,
+  p95Sql,
+  REQUEST_LATENCY,
+  type SqlQuery,
+} from "./log-aggregates.ts";
+import { DEDUPLICATION_WINDOW_MS, MIGRATIONS, POSTGRES_DIALECT, renderMigration } from "./migrations.ts";
+import {
+  decodeAttempt,
+  decodeClaimed,
+  decodeInstallation,
+  decodeLogRow,
+  encodeInstallation,
+  logQuerySql,
+  OPEN_STATUSES_SQL,
+  type Row,
+} from "./rows.ts";
+import {
+  INSERT_ROW_COLUMNS,
+  INSTALLATION_COLUMNS,
+  laneSuccessorSql,
+  logRowsSql,
+  retentionOf,
+  settleInboundSql,
+  SQL,
+  toDollarParams,
+  type StatementName,
+} from "./statements.ts";
+import type { SecretBox } from "../security/secret-box.ts";
+import type {
+  AttemptOutcome,
+  ChangeNotice,
+  ClaimedOutbound,
+  DeliveryAttempt,
+  ErrorGroup,
+  FinalLogEntry,
+  InboundEvent,
+  Installation,
+  LogAggregates,
+  LogExtent,
+  LogQuery,
+  LogRow,
+  LogStatus,
+  LogWindow,
+  OutboundPlan,
+  PlanLookups,
+  PlanResult,
+  QueuedInbound,
+  Store,
+  StoreHealth,
+} from "./types.ts";
+
+/** Connections per process; PostgreSQL's default max_connections (100) then fits about nine processes. */
+const POOL_MAX = 10;
+/** A store call fails this soon when the database is unreachable, so that ingest answers 503 promptly. */
+const CONNECT_TIMEOUT_MS = 2000;
+const STATEMENT_TIMEOUT_MS = 30_000;
+/** Advisory lock keys (any constants, unique within this app). */
+const LOCK = { migrate: 0x5e6_7101, plan: 0x5e6_7102, prune: 0x5e6_7103, lanes: 0x5e6_7104 };
+
+const DOLLAR_SQL = Object.fromEntries(
+  Object.entries(SQL).map(([name, sql]) => [name, typeof sql === "string" ? toDollarParams(sql) : sql.map(toDollarParams)]),
+) as { [Name in keyof typeof SQL]: (typeof SQL)[Name] extends string ? string : string[] };
+
+const COLUMN_TYPES: Record<(typeof INSERT_ROW_COLUMNS)[number], string> = {
+  installation_uid: "text",
+  created_at: "bigint",
+  updated_at: "bigint",
+  direction: "text",
+  status: "text",
+  user_id: "text",
+  message_id: "text",
+  event_type: "text",
+  event_name: "text",
+  http_status: "integer",
+  next_attempt_at: "bigint",
+  error: "text",
+  payload: "text",
+  detail: "text",
+};
+const INSERT_ROWS = `INSERT INTO sync_log (${INSERT_ROW_COLUMNS.join(", ")})
+  SELECT ${INSERT_ROW_COLUMNS.join(", ")} FROM unnest(${INSERT_ROW_COLUMNS.map((column, i) => `$${i + 1}::${COLUMN_TYPES[column]}[]`).join(", ")})
+    WITH ORDINALITY AS row_values(${INSERT_ROW_COLUMNS.join(", ")}, position)
+  ORDER BY position
+  RETURNING id`;
+const MARK_SEEN = `INSERT INTO seen_messages (installation_uid, message_id, seen_at)
+  SELECT $1, message_id, $2 FROM unnest($3::text[]) AS message_id ORDER BY message_id
+  ON CONFLICT DO NOTHING RETURNING message_id`;
+const INSTALLATIONS_BY_UID = "SELECT * FROM installations WHERE uid = ANY($1::text[])";
+const CLOCKS = `SELECT installation_uid, user_id, attribute_clock FROM user_state
+  WHERE (installation_uid, user_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`;
+const OPEN_LANES = `SELECT lane.installation_uid, lane.direction, lane.user_id
+  FROM unnest($1::text[], $2::text[], $3::text[]) AS lane(installation_uid, direction, user_id)
+  WHERE EXISTS (SELECT 1 FROM sync_log WHERE sync_log.installation_uid = lane.installation_uid
+    AND sync_log.direction = lane.direction AND sync_log.user_id = lane.user_id AND status IN ${OPEN_STATUSES_SQL})`;
+const PLAN_INBOUND_ROWS = `UPDATE sync_log SET status = plan.status, user_id = COALESCE(plan.user_id, sync_log.user_id),
+    error = plan.error, detail = plan.detail, open_requests = plan.open_requests, updated_at = $1
+  FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::integer[])
+    AS plan(id, status, user_id, error, detail, open_requests)
+  WHERE sync_log.id = plan.id`;
+const UPSERT_CLOCKS = `INSERT INTO user_state (installation_uid, user_id, attribute_clock)
+  SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
+  ON CONFLICT (installation_uid, user_id) DO UPDATE SET attribute_clock = excluded.attribute_clock`;
+/** Expired leases first (their process died), then due heads; rows another process holds are skipped. */
+const CLAIM = `WITH expired AS (
+    SELECT id FROM sync_log WHERE status = 'in_flight' AND lease_until < $1 AND installation_uid <> ALL($4::text[])
+    ORDER BY lease_until LIMIT $2 FOR UPDATE SKIP LOCKED
+  ), due AS (
+    SELECT id FROM sync_log WHERE status IN ('pending', 'pending_retry') AND next_attempt_at IS NOT NULL
+      AND next_attempt_at <= $1 AND installation_uid <> ALL($4::text[])
+    ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED
+  ), chosen AS (
+    SELECT id FROM (SELECT id, 0 AS rank FROM expired UNION ALL SELECT id, 1 FROM due) candidates ORDER BY rank LIMIT $2
+  )
+  UPDATE sync_log SET status = 'in_flight', lease_until = $3, updated_at = $1 FROM chosen WHERE sync_log.id = chosen.id
+  RETURNING sync_log.id, installation_uid, direction, user_id, created_at, attempt, payload, detail`;
+const NOTIFY = `SELECT pg_notify('${CHANGE_CHANNEL}', payload) FROM unnest($1::text[]) AS payload`;
+/** Recording a batch of attempts: the statements SQL.insertAttempt … SQL.promoteLane, one row of input per attempt. */
+const INSERT_ATTEMPTS = `INSERT INTO delivery_attempts
+    (log_id, installation_uid, attempt, started_at, latency_ms, http_status, response_body, error, trigger_type)
+  SELECT * FROM unnest($1::bigint[], $2::text[], $3::integer[], $4::bigint[], $5::integer[], $6::integer[], $7::text[],
+    $8::text[], $9::text[])`;
+const FINISH_OUTBOUND_ROWS = `UPDATE sync_log SET status = outcome.status, http_status = outcome.http_status,
+    latency_ms = outcome.latency_ms, attempt = outcome.attempt, next_attempt_at = outcome.next_attempt_at, lease_until = NULL,
+    error = outcome.error, updated_at = outcome.finished_at
+  FROM unnest($1::bigint[], $2::text[], $3::integer[], $4::integer[], $5::integer[], $6::bigint[], $7::text[], $8::bigint[])
+    AS outcome(row_id, status, http_status, latency_ms, attempt, next_attempt_at, error, finished_at)
+  WHERE sync_log.id = outcome.row_id`;
+const SETTLE_INBOUND_ROWS = `UPDATE sync_log SET ${settleInboundSql("settled.settled_at", "settled.outcome", "settled.outcome_error")}
+  FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[])
+    AS settled(row_id, row_installation, outcome, outcome_error, settled_at)
+  WHERE sync_log.id = settled.row_id AND sync_log.installation_uid = settled.row_installation`;
+const INBOUND_AWAITS_RETRY_ROWS = `UPDATE sync_log SET status = 'pending_retry', updated_at = waiting.since
+  FROM unnest($1::bigint[], $2::text[], $3::bigint[]) AS waiting(row_id, row_installation, since)
+  WHERE sync_log.id = waiting.row_id AND sync_log.installation_uid = waiting.row_installation AND status = 'processing'`;
+const PROMOTE_LANES = `UPDATE sync_log SET next_attempt_at = lane.promoted_at, updated_at = lane.promoted_at
+  FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) AS lane(lane_installation, lane_direction, lane_user, promoted_at)
+  WHERE ${laneSuccessorSql("lane.lane_installation", "lane.lane_direction", "lane.lane_user")}`;
+/** Attempts recorded in one transaction at most. */
+const MAX_ATTEMPT_BATCH = 256;
+
+const json = (value: unknown) => (value === undefined ? null : JSON.stringify(value));
+const laneKey = (installationUid: string, direction: string, userId: string) => `${installationUid}\u0000${direction}\u0000${userId}`;
+const userKey = (installationUid: string, userId: string) => `${installationUid}\u0000${userId}`;
+
+type RowValues = { [Column in (typeof INSERT_ROW_COLUMNS)[number]]: unknown };
+
+interface PendingAttempt {
+  row: ClaimedOutbound;
+  outcome: AttemptOutcome;
+  startedAt: number;
+  trigger: "scheduled" | "manual";
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+export async function openPostgresStore(url: string, secrets: SecretBox): Promise<PostgresStore> {
+  const connection: pg.ClientConfig = {
+    connectionString: url,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    application_name: "segment-personalize-sync",
+  };
+  const pool = new pg.Pool({
+    ...connection,
+    max: POOL_MAX,
+    idleTimeoutMillis: 30_000,
+    keepAlive: true,
+    statement_timeout: STATEMENT_TIMEOUT_MS,
+    // A client-side bound too, for a database host that vanished without closing the connection.
+    query_timeout: STATEMENT_TIMEOUT_MS + 5000,
+    idle_in_transaction_session_timeout: STATEMENT_TIMEOUT_MS,
+  });
+  // An idle connection the server dropped: the pool discards it and opens a new one on demand.
+  pool.on("error", () => {});
+  const listeners = new Set<(notice: ChangeNotice) => void>();
+  try {
+    await migrate(pool);
+    const feed = await startChangeFeed(connection, (notice) => {
+      for (const listener of listeners) listener(notice);
+    });
+    return new PostgresStore(pool, feed, listeners, secrets, describeDatabase(url));
+  } catch (error) {
+    await pool.end();
+    throw error;
+  }
+}
+
+/** Several processes may start together: the advisory lock lets one migrate while the others wait. */
+async function migrate(pool: pg.Pool): Promise<void> {
+  await withClient(pool, async (client) => {
+    await client.query("SELECT pg_advisory_lock($1)", [LOCK.migrate]);
+    try {
+      await client.query(DOLLAR_SQL.createMigrationsTable);
+      const applied = new Set((await client.query(DOLLAR_SQL.appliedMigrations)).rows.map((row) => Number(row.version)));
+      for (const migration of MIGRATIONS) {
+        if (applied.has(migration.version)) continue;
+        await client.query("BEGIN");
+        try {
+          await client.query(renderMigration(migration.sql, POSTGRES_DIALECT));
+          await client.query(DOLLAR_SQL.recordMigration, [migration.version, migration.name, Date.now()]);
+          await client.query("COMMIT");
+        } catch (error) {
+          await client.query("ROLLBACK");
+          throw error;
+        }
+      }
+    } finally {
+      await client.query("SELECT pg_advisory_unlock($1)", [LOCK.migrate]);
+    }
+  });
+}
+
+/** host:port/database, without credentials. */
+function describeDatabase(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.hostname}:${parsed.port || 5432}${parsed.pathname}`;
+}
+
+export class PostgresStore implements Store {
+  readonly kind = "postgres" as const;
+  private closing: Promise<void> | null = null;
+  private readonly pendingAttempts: PendingAttempt[] = [];
+  private writingAttempts = false;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly feed: ChangeFeed,
+    private readonly listeners: Set<(notice: ChangeNotice) => void>,
+    private readonly secrets: SecretBox,
+    private readonly database: string,
+  ) {}
+
+  async health(): Promise<StoreHealth> {
+    try {
+      await this.pool.query("SELECT 1");
+      const { totalCount, idleCount, waitingCount } = this.pool;
+      return {
+        ok: true,
+        kind: "postgres",
+        detail: `${this.database} (pool: ${totalCount} open, ${idleCount} idle, ${waitingCount} waiting, max ${POOL_MAX})`,
+      };
+    } catch (error) {
+      return { ok: false, kind: "postgres", detail: `${this.database}: ${(error as Error).message}` };
+    }
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.feed.close().then(() => this.pool.end());
+    return this.closing;
+  }
+
+  async getInstallation(uid: string): Promise<Installation | null> {
+    const [row] = await this.rows(DOLLAR_SQL.getInstallation, [uid]);
+    return row ? decodeInstallation(row, this.secrets) : null;
+  }
+
+  async findInstallationByWriteKeyHash(hash: string): Promise<Installation | null> {
+    const [row] = await this.rows(DOLLAR_SQL.byWriteKey, [hash]);
+    return row ? decodeInstallation(row, this.secrets) : null;
+  }
+
+  async saveInstallation(installation: Installation, writeKeyHash: string | null): Promise<void> {
+    const encoded = encodeInstallation(installation, writeKeyHash, this.secrets);
+    await this.transaction(async (client) => {
+      if (writeKeyHash) await client.query(DOLLAR_SQL.clearWriteKey, [writeKeyHash, installation.uid]);
+      await client.query(DOLLAR_SQL.upsertInstallation, INSTALLATION_COLUMNS.map((column) => encoded[column]));
+    });
+  }
+
+  async deleteInstallation(uid: string): Promise<void> {
+    await this.transaction(async (client) => {
+      // Waits for planning and lane writes in progress, which could otherwise add rows after the delete.
+      await client.query("SELECT pg_advisory_xact_lock($1), pg_advisory_xact_lock($2)", [LOCK.plan, LOCK.lanes]);
+      for (const sql of DOLLAR_SQL.deleteInstallation) await client.query(sql, [uid]);
+    });
+  }
+
+  async acceptInbound(installationUid: string, events: InboundEvent[], now: number) {
+    // Sorted inside MARK_SEEN, so that two requests carrying the same messageIds lock them in the same order.
+    const messageIds = [...new Set(events.flatMap((event) => (event.messageId === null ? [] : [event.messageId])))];
+    return this.transaction(async (client) => {
+      const fresh = new Set(
+        messageIds.length
+          ? (await client.query(MARK_SEEN, [installationUid, now, messageIds])).rows.map((row) => String(row.message_id))
+          : [],
+      );
+      let duplicates = 0;
+      const rows = events.map((event): RowValues => {
+        // The first occurrence of a new messageId in the batch is fresh; any later one is a duplicate.
+        const isFresh = event.messageId === null || fresh.delete(event.messageId);
+        if (!isFresh) duplicates += 1;
+        return {
+          installation_uid: installationUid,
+          created_at: now,
+          updated_at: now,
+          direction: "inbound",
+          status: isFresh ? "queued" : "deduplicated",
+          user_id: event.userId,
+          message_id: event.messageId,
+          event_type: event.eventType,
+          event_name: event.eventName,
+          http_status: null,
+          next_attempt_at: null,
+          error: isFresh ? null : "messageId already received",
+          payload: json(event.payload),
+          detail: json(event.detail),
+        };
+      });
+      const ids = await insertRows(client, rows);
+      await notify(client, new Map([[installationUid, ids]]));
+      return { accepted: events.length - duplicates, duplicates };
+    });
+  }
+
+  async appendFinal(installationUid: string, entries: FinalLogEntry[], now: number): Promise<number[]> {
+    return this.transaction(async (client) => {
+      const ids = await insertRows(
+        client,
+        entries.map((entry) => ({
+          installation_uid: installationUid,
+          created_at: now,
+          updated_at: now,
+          direction: entry.direction,
+          status: entry.status,
+          user_id: entry.userId ?? null,
+          message_id: entry.messageId ?? null,
+          event_type: entry.eventType ?? null,
+          event_name: entry.eventName ?? null,
+          http_status: entry.httpStatus ?? null,
+          next_attempt_at: null,
+          error: entry.error ?? null,
+          payload: json(entry.payload ?? null),
+          detail: json(entry.detail ?? {}),
+        })),
+      );
+      await notify(client, new Map([[installationUid, ids]]));
+      return ids;
+    });
+  }
+
+  async queuedBacklog(): Promise<number> {
+    const [row] = await this.rows(DOLLAR_SQL.backlog, []);
+    return Number(row.n);
+  }
+
+  async enqueueOutbound(plans: OutboundPlan[], now: number): Promise<number[]> {
+    return this.transaction(async (client) => {
+      const ids = await this.insertOutbound(client, plans, now);
+      const changed = new Map<string, number[]>();
+      plans.forEach((out, index) => changed.set(out.installationUid, [...(changed.get(out.installationUid) ?? []), ids[index]]));
+      await notify(client, changed);
+      return ids;
+    });
+  }
+
+  async planInbound(limit: number, now: number, plan: (events: QueuedInbound[], lookups: PlanLookups) => PlanResult): Promise<number> {
+    return this.transaction(async (client) => {
+      const [{ locked }] = (await client.query("SELECT pg_try_advisory_xact_lock($1) AS locked", [LOCK.plan])).rows;
+      if (!locked) return 0;
+      const queued = (await client.query(DOLLAR_SQL.selectQueued, [limit])).rows;
+      if (queued.length === 0) return 0;
+      const events: QueuedInbound[] = queued.map((row) => ({
+        id: Number(row.id),
+        installationUid: String(row.installation_uid),
+        createdAt: Number(row.created_at),
+        payload: JSON.parse(String(row.payload)),
+        detail: JSON.parse(String(row.detail ?? "{}")),
+      }));
+      const result = await this.planWithPrefetchedLookups(client, events, plan);
+      const changed = new Map<string, number[]>();
+      const note = (installationUid: string, ids: number[]) => changed.set(installationUid, [...(changed.get(installationUid) ?? []), ...ids]);
+
+      const outboundIds = await this.insertOutbound(client, result.outbound, now);
+      const outboundIdsByEvent = new Map<number, number[]>();
+      result.outbound.forEach((out, index) => {
+        note(out.installationUid, [outboundIds[index]]);
+        for (const eventId of out.eventIds) outboundIdsByEvent.set(eventId, [...(outboundIdsByEvent.get(eventId) ?? []), outboundIds[index]]);
+      });
+      const installationOf = new Map(events.map((event) => [event.id, event.installationUid]));
+      await client.query(PLAN_INBOUND_ROWS, [
+        now,
+        result.inbound.map((inbound) => inbound.id),
+        result.inbound.map((inbound) => inbound.status),
+        result.inbound.map((inbound) => inbound.userId),
+        result.inbound.map((inbound) => inbound.error),
+        result.inbound.map((inbound) => json({ ...inbound.detail, outboundIds: outboundIdsByEvent.get(inbound.id) ?? [] })),
+        result.inbound.map((inbound) => inbound.openRequests),
+      ]);
+      for (const inbound of result.inbound) note(installationOf.get(inbound.id)!, [inbound.id]);
+      const states = [...new Map(result.userStates.map((state) => [userKey(state.installationUid, state.userId), state])).values()];
+      if (states.length) {
+        await client.query(UPSERT_CLOCKS, [
+          states.map((state) => state.installationUid),
+          states.map((state) => state.userId),
+          states.map((state) => json(state.attributeClock)),
+        ]);
+      }
+      await notify(client, changed);
+      return queued.length;
+    });
+  }
+
+  /**
+   * The planner is synchronous; its lookups are read beforehand: the installations of the events and the clocks
+   * of the users they name. Should the planner ask for a clock not read, it runs again with that clock too.
+   */
+  private async planWithPrefetchedLookups(
+    client: pg.PoolClient,
+    events: QueuedInbound[],
+    plan: (events: QueuedInbound[], lookups: PlanLookups) => PlanResult,
+  ): Promise<PlanResult> {
+    const installations = new Map<string, Installation>();
+    for (const row of (await client.query(INSTALLATIONS_BY_UID, [[...new Set(events.map((event) => event.installationUid))]])).rows) {
+      installations.set(String(row.uid), decodeInstallation(row, this.secrets));
+    }
+    const clocks = new Map<string, Record<string, string>>();
+    const read = new Set<string>();
+    const readClocks = async (users: Array<[string, string]>) => {
+      const { rows } = await client.query(CLOCKS, [users.map(([uid]) => uid), users.map(([, userId]) => userId)]);
+      for (const [uid, userId] of users) read.add(userKey(uid, userId));
+      for (const row of rows) clocks.set(userKey(String(row.installation_uid), String(row.user_id)), JSON.parse(String(row.attribute_clock)));
+    };
+    const named = events.flatMap((event) =>
+      [event.payload.userId, event.payload.anonymousId]
+        .filter((id) => typeof id === "string" || typeof id === "number")
+        .map((id): [string, string] => [event.installationUid, String(id)]),
+    );
+    await readClocks(named);
+    for (;;) {
+      const missing = new Map<string, [string, string]>();
+      const result = plan(events, {
+        installation: (uid) => installations.get(uid) ?? null,
+        attributeClock: (installationUid, userId) => {
+          const key = userKey(installationUid, userId);
+          if (!read.has(key)) missing.set(key, [installationUid, userId]);
+          return clocks.get(key) ?? {};
+        },
+      });
+      if (missing.size === 0) return result;
+      await readClocks([...missing.values()]);
+    }
+  }
+
+  /**
+   * Inserts the requests; each lane's first new row becomes its head unless the lane has open rows. Holds the
+   * lanes lock exclusively until commit, so no attempt batch closes a head meanwhile.
+   */
+  private async insertOutbound(client: pg.PoolClient, outbound: OutboundPlan[], now: number): Promise<number[]> {
+    if (outbound.length === 0) return [];
+    await client.query("SELECT pg_advisory_xact_lock($1)", [LOCK.lanes]);
+    const lanes = [...new Map(outbound.map((out) => [laneKey(out.installationUid, out.direction, out.userId), out])).values()];
+    const { rows: openRows } = await client.query(OPEN_LANES, [
+      lanes.map((lane) => lane.installationUid),
+      lanes.map((lane) => lane.direction),
+      lanes.map((lane) => lane.userId),
+    ]);
+    const busy = new Set(openRows.map((row) => laneKey(String(row.installation_uid), String(row.direction), String(row.user_id))));
+    return insertRows(
+      client,
+      outbound.map((out) => {
+        const lane = laneKey(out.installationUid, out.direction, out.userId);
+        const head = !busy.has(lane);
+        busy.add(lane);
+        return {
+          installation_uid: out.installationUid,
+          created_at: now,
+          updated_at: now,
+          direction: out.direction,
+          status: "pending",
+          user_id: out.userId,
+          message_id: out.messageId,
+          event_type: out.eventType,
+          event_name: out.eventName,
+          http_status: null,
+          next_attempt_at: head ? now : null,
+          error: null,
+          payload: json(out.request),
+          detail: json({ ...out.detail, eventIds: out.eventIds }),
+        };
+      }),
+    );
+  }
+
+  async claimOutbound(limit: number, now: number, leaseMs: number, excludeInstallations: string[]): Promise<ClaimedOutbound[]> {
+    const rows = await this.rows(CLAIM, [now, limit, now + leaseMs, excludeInstallations]);
+    return rows.map(decodeClaimed);
+  }
+
+  /**
+   * Attempts that finish while a batch is being written wait for the next one, and each batch is one transaction
+   * of a few multi-row statements: under load, round trips and commits per attempt, not work, bound delivery.
+   * Resolves once the attempt is committed; a batch that fails is retried attempt by attempt, so that one bad row
+   * cannot fail the others.
+   */
+  recordAttempt(row: ClaimedOutbound, outcome: AttemptOutcome, startedAt: number, trigger: "scheduled" | "manual"): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.pendingAttempts.push({ row, outcome, startedAt, trigger, resolve, reject });
+      void this.writeAttempts();
+    });
+  }
+
+  private async writeAttempts(): Promise<void> {
+    if (this.writingAttempts) return;
+    this.writingAttempts = true;
+    try {
+      while (this.pendingAttempts.length) {
+        const batch = takeAttemptBatch(this.pendingAttempts);
+        try {
+          await this.transaction((client) => writeAttemptBatch(client, batch));
+          for (const attempt of batch) attempt.resolve();
+        } catch {
+          for (const attempt of batch) {
+            await this.transaction((client) => writeAttemptBatch(client, [attempt])).then(attempt.resolve, attempt.reject);
+          }
+        }
+      }
+    } finally {
+      this.writingAttempts = false;
+    }
+  }
+
+  async releaseOutbound(ids: number[], now: number): Promise<void> {
+    await this.transaction(async (client) => {
+      for (const id of ids) await client.query(DOLLAR_SQL.releaseRow, [now, now, id]);
+    });
+  }
+
+  async retryOutbound(installationUid: string, ids: number[], now: number): Promise<number[]> {
+    return this.transaction(async (client) => {
+      const requeued: number[] = [];
+      const touched: number[] = [];
+      for (const id of ids) {
+        const [row] = (await client.query(DOLLAR_SQL.retryable, [installationUid, id])).rows as Row[];
+        if (!row) continue;
+        await client.query(DOLLAR_SQL.requeue, [now, now, id]);
+        const eventIds = (JSON.parse(String(row.detail ?? "{}")) as { eventIds?: number[] }).eventIds ?? [];
+        for (const eventId of eventIds) await client.query(DOLLAR_SQL.reopenInbound, [now, eventId, installationUid]);
+        requeued.push(id);
+        touched.push(id, ...eventIds);
+      }
+      await notify(client, new Map([[installationUid, touched]]));
+      return requeued;
+    });
+  }
+
+  async queryLog(query: LogQuery): Promise<LogRow[]> {
+    const { sql, params } = logQuerySql(query, (index) => `$${index}`);
+    return (await this.rows(sql, params)).map(decodeLogRow);
+  }
+
+  async getLogRows(installationUid: string, ids: number[]): Promise<LogRow[]> {
+    if (ids.length === 0) return [];
+    return (await this.rows(toDollarParams(logRowsSql(ids)), [installationUid, ...ids])).map(decodeLogRow);
+  }
+
+  async getAttempts(installationUid: string, logId: number): Promise<DeliveryAttempt[]> {
+    return (await this.rows(DOLLAR_SQL.attempts, [installationUid, logId])).map(decodeAttempt);
+  }
+
+  async aggregateLog(window: LogWindow, bucketMs: number): Promise<LogAggregates> {
+    const placeholder = (index: number) => `$${index}`;
+    const [counts, buckets, latency, latencyByBucket, delivery] = await Promise.all([
+      this.all(countsSql(window, placeholder)),
+      this.all(bucketCountsSql(window, bucketMs, placeholder)),
+      this.all(p95Sql(window, REQUEST_LATENCY.value, REQUEST_LATENCY.condition, placeholder)),
+      this.all(p95Sql(window, REQUEST_LATENCY.value, REQUEST_LATENCY.condition, placeholder, bucketMs)),
+      this.all(p95Sql(window, DELIVERY_TIME.value, DELIVERY_TIME.condition, placeholder)),
+    ]);
+    return {
+      counts: decodeCounts(counts),
+      buckets: decodeBucketCounts(buckets, window, bucketMs),
+      requestLatencyP95: decodeP95(latency[0]),
+      requestLatencyP95ByBucket: decodeBucketP95(latencyByBucket, window, bucketMs),
+      deliveryP95: decodeP95(delivery[0]),
+    };
+  }
+
+  async groupErrors(window: LogWindow, statuses: LogStatus[], limit: number, samples: number): Promise<ErrorGroup[]> {
+    if (statuses.length === 0) return [];
+    return decodeErrorGroups(await this.all(errorGroupsSql(window, statuses, samples, (index) => `$${index}`)), limit);
+  }
+
+  async logExtent(installationUid: string): Promise<LogExtent> {
+    const [[count], [oldest]] = await Promise.all([
+      this.rows(DOLLAR_SQL.rowCount, [installationUid]),
+      this.rows(DOLLAR_SQL.oldestRow, [installationUid]),
+    ]);
+    return { rows: Number(count.n), oldestAt: oldest ? Number(oldest.created_at) : null };
+  }
+
+  /** One process prunes at a time; the others skip (each worker process prunes every minute). */
+  async prune(now: number): Promise<number> {
+    return withClient(this.pool, async (client) => {
+      const [{ locked }] = (await client.query("SELECT pg_try_advisory_lock($1) AS locked", [LOCK.prune])).rows;
+      if (!locked) return 0;
+      try {
+        const changes = async (statement: StatementName, params: unknown[]) => (await client.query(DOLLAR_SQL[statement], params)).rowCount ?? 0;
+        let removed = 0;
+        for (const installation of (await client.query(DOLLAR_SQL.installationsForPrune)).rows) {
+          const uid = String(installation.uid);
+          const { days, maxRows } = retentionOf(String(installation.configuration));
+          removed += await changes("pruneOld", [uid, now - days * 86_400_000]);
+          const [boundary] = (await client.query(DOLLAR_SQL.capBoundary, [uid, maxRows])).rows;
+          if (boundary) removed += await changes("pruneOverCap", [uid, boundary.id]);
+          if (removed > 0) await changes("pruneAttempts", [uid]);
+        }
+        await changes("pruneSeen", [now - DEDUPLICATION_WINDOW_MS]);
+        return removed;
+      } finally {
+        await client.query("SELECT pg_advisory_unlock($1)", [LOCK.prune]);
+      }
+    });
+  }
+
+  onChange(listener: (notice: ChangeNotice) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private async rows(sql: string, params: unknown[]): Promise<Row[]> {
+    return (await this.pool.query(sql, params)).rows;
+  }
+
+  private all(query: SqlQuery): Promise<Row[]> {
+    return this.rows(query.sql, query.params);
+  }
+
+  /** BEGIN … COMMIT on one pooled connection. */
+  private transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return withClient(this.pool, async (client) => {
+      await client.query("BEGIN");
+      try {
+        const result = await work(client);
+        await client.query("COMMIT");
+        return result;
+      } catch (error) {
+        await client.query("ROLLBACK").catch(() => {});
+        throw error;
+      }
+    });
+  }
+}
+
+/**
+ * Runs `work` on one pooled connection. A connection lost between two statements is reported by the next one;
+ * the listener only keeps the connection's error event from crashing the process. A connection that failed is
+ * discarded rather than returned to the pool (it may be broken or mid-transaction).
+ */
+async function withClient<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  const ignore = () => {};
+  client.on("error", ignore);
+  let failed = false;
+  try {
+    return await work(client);
+  } catch (error) {
+    failed = true;
+    throw error;
+  } finally {
+    client.off("error", ignore);
+    client.release(failed);
+  }
+}
+
+/** Up to MAX_ATTEMPT_BATCH attempts with distinct rows and events (an UPDATE … FROM updates a row once). */
+function takeAttemptBatch(pending: PendingAttempt[]): PendingAttempt[] {
+  const batch: PendingAttempt[] = [];
+  const later: PendingAttempt[] = [];
+  const rows = new Set<number>();
+  for (const attempt of pending) {
+    const ids = [attempt.row.id, ...attempt.row.eventIds];
+    if (batch.length >= MAX_ATTEMPT_BATCH || ids.some((id) => rows.has(id))) later.push(attempt);
+    else {
+      batch.push(attempt);
+      for (const id of ids) rows.add(id);
+    }
+  }
+  pending.splice(0, pending.length, ...later);
+  return batch;
+}
+
+async function writeAttemptBatch(client: pg.PoolClient, batch: PendingAttempt[]): Promise<void> {
+  await client.query("SELECT pg_advisory_xact_lock_shared($1)", [LOCK.lanes]);
+  const finished = batch.map(({ row, outcome, startedAt, trigger }) => ({
+    row,
+    outcome,
+    trigger,
+    startedAt,
+    now: startedAt + outcome.latencyMs,
+    attempt: row.attempt + 1,
+    error: outcome.status === "delivered" ? null : outcome.error,
+  }));
+  await client.query({
+    name: "insert-attempts",
+    text: INSERT_ATTEMPTS,
+    values: [
+      finished.map((f) => f.row.id),
+      finished.map((f) => f.row.installationUid),
+      finished.map((f) => f.attempt),
+      finished.map((f) => f.startedAt),
+      finished.map((f) => f.outcome.latencyMs),
+      finished.map((f) => f.outcome.httpStatus),
+      finished.map((f) => f.outcome.responseBody),
+      finished.map((f) => f.error),
+      finished.map((f) => f.trigger),
+    ],
+  });
+  await client.query({
+    name: "finish-outbound-rows",
+    text: FINISH_OUTBOUND_ROWS,
+    values: [
+      finished.map((f) => f.row.id),
+      finished.map((f) => f.outcome.status),
+      finished.map((f) => f.outcome.httpStatus),
+      finished.map((f) => f.outcome.latencyMs),
+      finished.map((f) => f.attempt),
+      finished.map((f) => (f.outcome.status === "pending_retry" ? f.outcome.nextAttemptAt : null)),
+      finished.map((f) => f.error),
+      finished.map((f) => f.now),
+    ],
+  });
+  const retrying = finished.filter((f) => f.outcome.status === "pending_retry");
+  const final = finished.filter((f) => f.outcome.status !== "pending_retry");
+  const waiting = retrying.flatMap((f) => f.row.eventIds.map((id) => ({ id, f })));
+  if (waiting.length) {
+    await client.query({
+      name: "inbound-awaits-retry-rows",
+      text: INBOUND_AWAITS_RETRY_ROWS,
+      values: [waiting.map((w) => w.id), waiting.map((w) => w.f.row.installationUid), waiting.map((w) => w.f.now)],
+    });
+  }
+  const settled = final.flatMap((f) => f.row.eventIds.map((id) => ({ id, f })));
+  if (settled.length) {
+    await client.query({
+      name: "settle-inbound-rows",
+      text: SETTLE_INBOUND_ROWS,
+      values: [
+        settled.map((s) => s.id),
+        settled.map((s) => s.f.row.installationUid),
+        settled.map((s) => s.f.outcome.status),
+        settled.map((s) => s.f.error),
+        settled.map((s) => s.f.now),
+      ],
+    });
+  }
+  if (final.length) {
+    await client.query({
+      name: "promote-lanes",
+      text: PROMOTE_LANES,
+      values: [
+        final.map((f) => f.row.installationUid),
+        final.map((f) => f.row.direction),
+        final.map((f) => f.row.userId),
+        final.map((f) => f.now),
+      ],
+    });
+  }
+  const changed = new Map<string, number[]>();
+  for (const { row } of finished) changed.set(row.installationUid, [...(changed.get(row.installationUid) ?? []), row.id, ...row.eventIds]);
+  await notify(client, changed);
+}
+
+async function insertRows(client: pg.PoolClient, rows: RowValues[]): Promise<number[]> {
+  if (rows.length === 0) return [];
+  const { rows: inserted } = await client.query(
+    INSERT_ROWS,
+    INSERT_ROW_COLUMNS.map((column) => rows.map((row) => row[column])),
+  );
+  return inserted.map((row) => Number(row.id)).sort((a, b) => a - b);
+}
+
+async function notify(client: pg.PoolClient, changed: Map<string, number[]>): Promise<void> {
+  const payloads = [...changed].flatMap(([installationUid, ids]) => changePayloads(installationUid, ids));
+  if (payloads.length) await client.query(NOTIFY, [payloads]);
+}
