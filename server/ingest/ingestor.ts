@@ -5,7 +5,7 @@
  */
 import type { FastifyBaseLogger } from "fastify";
 import { HttpError } from "../http/errors.ts";
-import type { Store } from "../store/types.ts";
+import type { Installation, Store } from "../store/types.ts";
 import type { IngestSource, NormalizeResult } from "./segment-event.ts";
 
 const BACKLOG_REFRESH_MS = 250;
@@ -28,6 +28,15 @@ export function createIngestor(store: Store, maxBacklog: number, log: FastifyBas
   };
 
   return {
+    /** Finds the installation a request is for; a store failure is a 503 here too, not a 500 Segment would drop. */
+    async findInstallation(load: () => Promise<Installation | null>): Promise<Installation | null> {
+      try {
+        return await load();
+      } catch (error) {
+        throw unavailable(error);
+      }
+    },
+
     async ensureCapacity(): Promise<void> {
       const now = Date.now();
       if (now - backlog.at > BACKLOG_REFRESH_MS) {

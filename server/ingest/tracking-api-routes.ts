@@ -26,7 +26,7 @@ export async function trackingApiRoutes(app: FastifyInstance, deps: { installati
     if (!writeKey) {
       throw new HttpError(401, "missing_write_key", "a write key is required: HTTP Basic username, or writeKey in the body");
     }
-    const installation = await deps.installations.byWriteKey(writeKey);
+    const installation = await deps.ingestor.findInstallation(() => deps.installations.byWriteKey(writeKey));
     if (!installation) throw new HttpError(401, "invalid_write_key", "the write key is not valid");
     return installation;
   };

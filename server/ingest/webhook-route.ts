@@ -20,7 +20,7 @@ export async function webhookIngestRoutes(app: FastifyInstance, deps: { installa
 
   app.post<{ Params: { installationUid: string } }>("/ingest/segment/:installationUid", async (request, reply) => {
     const { installationUid } = request.params;
-    const installation = await deps.installations.get(installationUid);
+    const installation = await deps.ingestor.findInstallation(() => deps.installations.get(installationUid));
     if (!installation) throw new HttpError(404, "unknown_installation", `no installation "${installationUid.slice(0, 64)}"`);
     const rawBody = request.rawBody ?? Buffer.alloc(0);
     const refusal = authenticate(installation.serverConfiguration, request.headers, rawBody, request.body);

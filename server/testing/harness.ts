@@ -1,7 +1,8 @@
 /**
- * A real stack for integration tests and benchmarks: the server on a random port over a fresh SQLite file (or
- * the given DATABASE_URL), the Personalize emulator, and a stand-in for Contentstack's signing side (public key
- * endpoint, app-tokens, signed lifecycle webhooks) built from the host simulator's own signing code.
+ * A real stack for integration tests and benchmarks: the server on a random port over a fresh SQLite file (or a
+ * fresh database on the given PostgreSQL server), the Personalize emulator, and a stand-in for Contentstack's
+ * signing side (public key endpoint, app-tokens, signed lifecycle webhooks) built from the host simulator's own
+ * signing code.
  */
 import { generateKeyPairSync, randomBytes, type KeyObject } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -24,6 +25,8 @@ import {
 import { startPersonalizeEmulator, type EmulatorFixtures, type PersonalizeEmulator } from "../emulators/personalize/index.ts";
 import { startServer, type RunningServer } from "../runtime.ts";
 import { generateSecretKeySpec } from "../security/secret-box.ts";
+import { isPostgresUrl } from "../store/open-store.ts";
+import { createTestDatabase } from "./postgres.ts";
 
 export const TEST_APP_UID = "test-app-uid";
 export const TEST_PROJECT_UID = "5e5e5e5e5e5e5e5e5e5e5e5e";
@@ -89,7 +92,10 @@ export interface TestStack {
 export interface TestStackOptions {
   env?: Record<string, string>;
   fixtures?: EmulatorFixtures;
-  /** Defaults to a SQLite file in a fresh temporary folder. */
+  /**
+   * Defaults to a SQLite file in a fresh temporary folder. A `postgres://` URL names a server (and a database on it
+   * to connect through) where the stack gets a fresh database of its own, dropped on close.
+   */
   databaseUrl?: string;
   uiDir?: string | null;
 }
@@ -103,11 +109,12 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   const dataDir = mkdtempSync(join(tmpdir(), "segment-sync-test-"));
   const personalize = await startPersonalizeEmulator({ fixtures: options.fixtures ?? lenientFixtures(), recordLimit: 200_000 });
   const contentstack = await startFakeContentstack();
+  const database = options.databaseUrl && isPostgresUrl(options.databaseUrl) ? await createTestDatabase(options.databaseUrl) : null;
   const settings = loadSettings(
     {
       PORT: "0",
       HOST: "127.0.0.1",
-      DATABASE_URL: options.databaseUrl ?? join(dataDir, "sync.db"),
+      DATABASE_URL: database?.url ?? options.databaseUrl ?? join(dataDir, "sync.db"),
       APP_UID: TEST_APP_UID,
       CS_PUBLIC_KEYS_URL: contentstack.publicKeysUrl,
       SESSION_SECRET: randomBytes(32).toString("hex"),
@@ -136,6 +143,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       await server.close();
       await personalize.close();
       await contentstack.close();
+      await database?.drop();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
