@@ -98,6 +98,8 @@ export interface TestStackOptions {
    */
   databaseUrl?: string;
   uiDir?: string | null;
+  /** Extra `frame-ancestors` for the UI's CSP, as the dev stack adds the host simulator. */
+  frameAncestors?: string[];
 }
 
 /** A project that accepts anything, for tests that are not about the emulator's strictness. */
@@ -127,7 +129,11 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     },
     { dev: false },
   );
-  const server = await startServer(settings, { secretKeys: generateSecretKeySpec(), uiDir: options.uiDir ?? null });
+  const server = await startServer(settings, {
+    secretKeys: generateSecretKeySpec(),
+    uiDir: options.uiDir ?? null,
+    frameAncestors: options.frameAncestors,
+  });
   const url = server.url!;
 
   const install: TestStack["install"] = (installOptions) => installOn(url, contentstack, personalize, installOptions);

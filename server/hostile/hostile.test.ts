@@ -1,0 +1,84 @@
+/**
+ * The hostile run in its bounded form (the same scenarios `npm run test:hostile` runs, at QUICK sizes): intruders
+ * and bad input, faults, crashes and load. About a minute and a half on 2 cores.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import { runCrashLoop } from "./crash-loop.ts";
+import { runFaultMatrix } from "./fault-matrix.ts";
+import { runIntruders, type IntruderResult } from "./intruders.ts";
+import { runLoadSoak } from "./load-soak.ts";
+import { QUICK } from "./run-hostile.ts";
+import { SECURITY_CHECK_NAMES } from "./security-checks.ts";
+
+const SCENARIO_TIMEOUT_MS = 120_000;
+
+describe("intruders", () => {
+  let result: IntruderResult;
+  beforeAll(async () => {
+    result = await runIntruders(QUICK.badInput);
+  }, SCENARIO_TIMEOUT_MS);
+
+  it.each(SECURITY_CHECK_NAMES)("%s", (name) => {
+    expect(result.checks.find((check) => check.name === name)?.problem).toBeNull();
+  });
+
+  it("answers every hostile input with a 4xx and a message, without a 5xx, a crash, a call out or a stored change", () => {
+    const bad = result.badInput;
+    expect(bad.inputsTried).toBeGreaterThanOrEqual(300);
+    expect(Object.keys(bad.byEndpoint).sort()).toEqual(["config", "http", "lifecycle", "log", "session", "tracking", "webhook"]);
+    expect(bad.failures).toEqual([]);
+    expect(bad.fiveXx).toBe(0);
+    expect(bad.storedChanges).toEqual([]);
+    expect(bad.personalizeCalls + bad.canaryHits).toBe(0);
+    expect(result.crashes).toBe(0);
+  });
+
+  it("keeps every secret out of the server's debug-level logs", () => {
+    expect(result.logScan.bytes).toBeGreaterThan(0);
+    expect(result.logScan.leaks).toEqual([]);
+  });
+});
+
+it(
+  "delivers every acked event through a 30% fault matrix, in per-user order, never retrying before Retry-After",
+  async () => {
+    const result = await runFaultMatrix(QUICK.faults);
+    expect(Object.entries(result.injected).filter(([, count]) => count === 0)).toEqual([]);
+    expect(result.verdict.lost).toEqual([]);
+    expect(result.verdict).toMatchObject({ orderViolations: 0, failedRows: 0, complete: true });
+    expect(result.retryAfter.filter((spacing) => spacing.measured === 0 || spacing.violations > 0)).toEqual([]);
+    expect(result.crashes).toBe(0);
+    expect(result.logScan.leaks).toEqual([]);
+  },
+  SCENARIO_TIMEOUT_MS,
+);
+
+it(
+  "loses no acked event when the server is SIGKILLed mid-stream and restarted",
+  async () => {
+    const result = await runCrashLoop(QUICK.crash);
+    expect(result.kills).toBe(QUICK.crash.kills);
+    expect(result.verdict.acked).toBeGreaterThan(0);
+    expect(result.verdict.lost).toEqual([]);
+    expect(result.verdict).toMatchObject({ orderViolations: 0, failedRows: 0, complete: true });
+    expect(result.crashes).toBe(0);
+  },
+  SCENARIO_TIMEOUT_MS,
+);
+
+it(
+  "acks a steady mixed load and then an overload without a 5xx other than 503 with Retry-After, and delivers every acked event",
+  async () => {
+    const result = await runLoadSoak(QUICK.load);
+    expect(result.steady.statuses).toEqual({ 200: result.steady.requests });
+    expect(result.steady.verdict.lost).toEqual([]);
+    const overloadFailures = Object.keys(result.overload.statuses).filter((status) => status !== "200" && status !== "503");
+    expect(overloadFailures).toEqual([]);
+    expect(result.overload.statuses["503"] ?? 0).toBe(result.overload.pushedBack);
+    expect(result.overload.verdict.lost).toEqual([]);
+    expect(result.crashes).toBe(0);
+  },
+  SCENARIO_TIMEOUT_MS,
+);
+
+it.todo("pushes back (503 with Retry-After) before the undelivered backlog outgrows INGEST_MAX_BACKLOG when Personalize is slow: needs the store's queuedBacklog() to count undelivered events");
