@@ -36,8 +36,8 @@ test.describe("sync log (full page)", () => {
     // Filters live in the URL, so a filtered view can be shared.
     await expect.poll(() => page.frames().find((f) => f.url().includes("/sync-log"))?.url()).toContain(userId);
     const users = app.getByTestId("log-row-user");
+    await expect.poll(() => users.count()).toBeGreaterThanOrEqual(4);
     await expect.poll(async () => (await users.allTextContents()).every((text) => text.includes(userId))).toBe(true);
-    expect(await users.count()).toBeGreaterThanOrEqual(4);
 
     await app.getByTestId("filter-direction-personalize").check({ force: true });
     await app.getByTestId("filter-status-delivered").check({ force: true });
