@@ -1,13 +1,14 @@
 /**
  * The scale-out store: PostgreSQL, shared by any number of API and worker processes. Same tables, migrations and
  * statements as SQLite; what differs is how processes share the queue:
- * - planning is single-flight across processes (a transaction-scoped advisory lock; a process that does not get
- *   it skips the tick), so two planners never create rows of one lane out of order;
+ * - rows are added to lanes only under one advisory lock (planning is single-flight: a process that does not get
+ *   the lock skips the tick), so lane rows are created in id order and two processes never both make a head;
  * - only a lane's head row has `next_attempt_at`, and claims take due rows with FOR UPDATE SKIP LOCKED, so workers
  *   share deliveries and at most one row per lane is ever claimable;
- * - a lane is extended (planner, enqueueOutbound) under an exclusive advisory lock and its head is closed and
- *   handed on (attempt batches) under the same lock shared: a writer that extends a lane sees every head closed
- *   before it, and a closing batch sees every row added before it, so no lane is ever left without a head.
+ * - adding rows to lanes holds a second advisory lock exclusively, and attempt batches (which close heads and hand
+ *   lanes on) hold it shared: the writer sees every head closed before it, a batch sees every row added before it,
+ *   so no lane is ever left without a head. The planner takes it last, for its outbound rows only (their ids
+ *   allocated beforehand), so that deliveries pause as briefly as possible.
  * Every write NOTIFYs its changed rows in the same transaction (see postgres-change-feed.ts).
  */
 import pg from "pg";
@@ -100,11 +101,19 @@ const COLUMN_TYPES: Record<(typeof INSERT_ROW_COLUMNS)[number], string> = {
   payload: "text",
   detail: "text",
 };
-const INSERT_ROWS = `INSERT INTO sync_log (${INSERT_ROW_COLUMNS.join(", ")})
-  SELECT ${INSERT_ROW_COLUMNS.join(", ")} FROM unnest(${INSERT_ROW_COLUMNS.map((column, i) => `$${i + 1}::${COLUMN_TYPES[column]}[]`).join(", ")})
-    WITH ORDINALITY AS row_values(${INSERT_ROW_COLUMNS.join(", ")}, position)
+/** Inserts rows in order; with `withIds`, under ids allocated beforehand (ALLOCATE_IDS), passed first. */
+function insertRowsSql(withIds: boolean): string {
+  const columns = [...(withIds ? ["id"] : []), ...INSERT_ROW_COLUMNS];
+  const types = [...(withIds ? ["bigint"] : []), ...INSERT_ROW_COLUMNS.map((column) => COLUMN_TYPES[column])];
+  return `INSERT INTO sync_log (${columns.join(", ")})
+  SELECT ${columns.join(", ")} FROM unnest(${types.map((type, i) => `$${i + 1}::${type}[]`).join(", ")})
+    WITH ORDINALITY AS row_values(${columns.join(", ")}, position)
   ORDER BY position
   RETURNING id`;
+}
+const INSERT_ROWS = insertRowsSql(false);
+const INSERT_ROWS_WITH_IDS = insertRowsSql(true);
+const ALLOCATE_IDS = "SELECT nextval(pg_get_serial_sequence('sync_log', 'id')) AS id FROM generate_series(1, $1)";
 const MARK_SEEN = `INSERT INTO seen_messages (installation_uid, message_id, seen_at)
   SELECT $1, message_id, $2 FROM unnest($3::text[]) AS message_id ORDER BY message_id
   ON CONFLICT DO NOTHING RETURNING message_id`;
@@ -360,13 +369,14 @@ export class PostgresStore implements Store {
     });
   }
 
-  async queuedBacklog(): Promise<number> {
+  async unsettledBacklog(): Promise<number> {
     const [row] = await this.rows(DOLLAR_SQL.backlog, []);
     return Number(row.n);
   }
 
   async enqueueOutbound(plans: OutboundPlan[], now: number): Promise<number[]> {
     return this.transaction(async (client) => {
+      await client.query("SELECT pg_advisory_xact_lock($1)", [LOCK.plan]);
       const ids = await this.insertOutbound(client, plans, now);
       const changed = new Map<string, number[]>();
       plans.forEach((out, index) => changed.set(out.installationUid, [...(changed.get(out.installationUid) ?? []), ids[index]]));
@@ -392,7 +402,9 @@ export class PostgresStore implements Store {
       const changed = new Map<string, number[]>();
       const note = (installationUid: string, ids: number[]) => changed.set(installationUid, [...(changed.get(installationUid) ?? []), ...ids]);
 
-      const outboundIds = await this.insertOutbound(client, result.outbound, now);
+      const outboundIds = result.outbound.length
+        ? (await client.query(ALLOCATE_IDS, [result.outbound.length])).rows.map((row) => Number(row.id)).sort((a, b) => a - b)
+        : [];
       const outboundIdsByEvent = new Map<number, number[]>();
       result.outbound.forEach((out, index) => {
         note(out.installationUid, [outboundIds[index]]);
@@ -417,6 +429,7 @@ export class PostgresStore implements Store {
           states.map((state) => json(state.attributeClock)),
         ]);
       }
+      await this.insertOutbound(client, result.outbound, now, outboundIds);
       await notify(client, changed);
       return queued.length;
     });
@@ -464,10 +477,10 @@ export class PostgresStore implements Store {
   }
 
   /**
-   * Inserts the requests; each lane's first new row becomes its head unless the lane has open rows. Holds the
-   * lanes lock exclusively until commit, so no attempt batch closes a head meanwhile.
+   * Inserts the requests (under `ids` when allocated beforehand); each lane's first new row becomes its head unless
+   * the lane has open rows. The caller holds the planning lock; this takes the lanes lock, held until commit.
    */
-  private async insertOutbound(client: pg.PoolClient, outbound: OutboundPlan[], now: number): Promise<number[]> {
+  private async insertOutbound(client: pg.PoolClient, outbound: OutboundPlan[], now: number, ids?: number[]): Promise<number[]> {
     if (outbound.length === 0) return [];
     await client.query("SELECT pg_advisory_xact_lock($1)", [LOCK.lanes]);
     const lanes = [...new Map(outbound.map((out) => [laneKey(out.installationUid, out.direction, out.userId), out])).values()];
@@ -500,6 +513,7 @@ export class PostgresStore implements Store {
           detail: json({ ...out.detail, eventIds: out.eventIds }),
         };
       }),
+      ids,
     );
   }
 
@@ -782,12 +796,10 @@ async function writeAttemptBatch(client: pg.PoolClient, batch: PendingAttempt[])
   await notify(client, changed);
 }
 
-async function insertRows(client: pg.PoolClient, rows: RowValues[]): Promise<number[]> {
+async function insertRows(client: pg.PoolClient, rows: RowValues[], ids?: number[]): Promise<number[]> {
   if (rows.length === 0) return [];
-  const { rows: inserted } = await client.query(
-    INSERT_ROWS,
-    INSERT_ROW_COLUMNS.map((column) => rows.map((row) => row[column])),
-  );
+  const columns = INSERT_ROW_COLUMNS.map((column) => rows.map((row) => row[column]));
+  const { rows: inserted } = await client.query(ids ? INSERT_ROWS_WITH_IDS : INSERT_ROWS, ids ? [ids, ...columns] : columns);
   return inserted.map((row) => Number(row.id)).sort((a, b) => a - b);
 }
 
