@@ -41,7 +41,7 @@ export function createIngestor(store: Store, maxBacklog: number, log: FastifyBas
       const now = Date.now();
       if (now - backlog.at > BACKLOG_REFRESH_MS) {
         try {
-          backlog = { value: await store.queuedBacklog(), at: now };
+          backlog = { value: await store.unsettledBacklog(), at: now };
         } catch (error) {
           throw unavailable(error);
         }

@@ -101,6 +101,14 @@ CREATE INDEX sync_log_by_status_class ON sync_log (installation_uid, (http_statu
 CREATE INDEX sync_log_with_error ON sync_log (installation_uid, id) WHERE error IS NOT NULL;
 `,
   },
+  {
+    version: 3,
+    name: "accepted events not yet settled, counted for ingest backpressure",
+    sql: `
+CREATE INDEX sync_log_unsettled_inbound ON sync_log (id)
+  WHERE direction = 'inbound' AND status IN ('queued', 'processing', 'pending_retry');
+`,
+  },
 ];
 
 export function renderMigration(sql: string, dialect: Dialect): string {

@@ -216,7 +216,7 @@ export class SqliteStore implements Store {
     return ids;
   }
 
-  async queuedBacklog(): Promise<number> {
+  async unsettledBacklog(): Promise<number> {
     return (this.statements.backlog.get() as { n: number }).n;
   }
 

@@ -90,7 +90,8 @@ export const SQL = {
     "DELETE FROM installations WHERE uid = ?",
   ],
   insertRow: `INSERT INTO sync_log (${INSERT_ROW_COLUMNS.join(", ")}) VALUES (${INSERT_ROW_COLUMNS.map(() => "?").join(", ")})`,
-  backlog: "SELECT count(*) AS n FROM sync_log WHERE status = 'queued'",
+  /** Accepted events not yet settled: while Personalize is slow they pile up as processing or pending_retry. */
+  backlog: "SELECT count(*) AS n FROM sync_log WHERE direction = 'inbound' AND status IN ('queued', 'processing', 'pending_retry')",
   selectQueued: "SELECT id, installation_uid, created_at, payload, detail FROM sync_log WHERE status = 'queued' ORDER BY id LIMIT ?",
   insertAttempt: `INSERT INTO delivery_attempts
       (log_id, installation_uid, attempt, started_at, latency_ms, http_status, response_body, error, trigger_type)

@@ -242,7 +242,8 @@ export interface Store {
   /** Commits accepted events in one transaction; messageIds seen before (per installation) become `deduplicated` rows. */
   acceptInbound(installationUid: string, events: InboundEvent[], now: number): Promise<{ accepted: number; duplicates: number }>;
   appendFinal(installationUid: string, entries: FinalLogEntry[], now: number): Promise<number[]>;
-  queuedBacklog(): Promise<number>;
+  /** Accepted events not yet delivered, filtered or failed: what ingest backpressure measures. */
+  unsettledBacklog(): Promise<number>;
 
   /**
    * Claims up to `limit` queued inbound events (oldest first), hands them with the current attribute clocks to
