@@ -2,7 +2,6 @@ import { ATTRIBUTE_TYPES, type AttributeMapping, type AttributeType } from "../s
 import { ActionButton } from "../ui/ActionButton";
 import { CheckboxField } from "../ui/CheckboxField";
 import { FormField, helpId } from "../ui/FormField";
-import { EmptyText } from "../ui/RemoteState";
 import { SelectField, type SelectOption } from "../ui/SelectField";
 import { TextField } from "../ui/TextField";
 import type { PersonalizeCatalog } from "./api";
@@ -10,7 +9,7 @@ import type { FormProps } from "./form";
 import { MissingInPersonalize } from "./MissingInPersonalize";
 import { SourcePathInput } from "./SourcePathInput";
 import { LIST_IDS } from "./suggestions";
-import { useFocusOnAdd } from "./useFocusOnAdd";
+import { MappingRowList } from "./MappingRowList";
 import { fieldError } from "./validation";
 
 const TYPE_LABELS: Record<AttributeType, string> = {
@@ -29,39 +28,18 @@ interface AttributeMappingsProps extends FormProps {
 
 export function AttributeMappings({ data, dispatch, validation, catalog }: AttributeMappingsProps) {
   const rows = data.configuration.attributeMappings;
-  const focusOnAdd = useFocusOnAdd(rows.length, (index) => `attribute-row-${index}-source`);
   return (
-    <section className="subsection" aria-labelledby="attribute-mappings-title">
-      <h3 id="attribute-mappings-title">Attributes</h3>
-      <p className="section-intro">Each row copies one value from Segment events into a Personalize attribute.</p>
-      {rows.length === 0 ? (
-        <EmptyText>No attribute mappings yet.</EmptyText>
-      ) : (
-        <ol className="mapping-rows">
-          {rows.map((row, index) => (
-            <AttributeRow
-              key={row.id}
-              row={row}
-              index={index}
-              data={data}
-              dispatch={dispatch}
-              validation={validation}
-              catalog={catalog}
-            />
-          ))}
-        </ol>
+    <MappingRowList
+      kind="attribute"
+      title="Attributes"
+      intro="Each row copies one value from Segment events into a Personalize attribute."
+      rows={rows}
+      renderRow={(row, index) => (
+        <AttributeRow key={row.id} row={row} index={index} data={data} dispatch={dispatch} validation={validation} catalog={catalog} />
       )}
-      <ActionButton
-        buttonType="secondary"
-        onClick={() => {
-          focusOnAdd();
-          dispatch({ type: "addAttributeRow" });
-        }}
-        testId="add-attribute-row"
-      >
-        Add attribute mapping
-      </ActionButton>
-    </section>
+      focusTarget={(index) => `attribute-row-${index}-source`}
+      onAdd={() => dispatch({ type: "addAttributeRow" })}
+    />
   );
 }
 

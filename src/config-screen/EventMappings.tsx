@@ -2,14 +2,13 @@ import { EVENT_SOURCES, type EventMapping } from "../shared/installation-config"
 import { ActionButton } from "../ui/ActionButton";
 import { CheckboxField } from "../ui/CheckboxField";
 import { FormField, helpId } from "../ui/FormField";
-import { EmptyText } from "../ui/RemoteState";
 import { SelectField, type SelectOption } from "../ui/SelectField";
 import { TextField } from "../ui/TextField";
 import type { PersonalizeCatalog } from "./api";
 import type { FormProps } from "./form";
 import { MissingInPersonalize } from "./MissingInPersonalize";
 import { LIST_IDS, type EventSource } from "./suggestions";
-import { useFocusOnAdd } from "./useFocusOnAdd";
+import { MappingRowList } from "./MappingRowList";
 import { fieldError } from "./validation";
 
 const SOURCE_OPTIONS: SelectOption<EventSource>[] = EVENT_SOURCES.map((source) => ({ value: source, label: source }));
@@ -20,39 +19,18 @@ interface EventMappingsProps extends FormProps {
 
 export function EventMappings({ data, dispatch, validation, catalog }: EventMappingsProps) {
   const rows = data.configuration.eventMappings;
-  const focusOnAdd = useFocusOnAdd(rows.length, (index) => `event-row-${index}-segment-event`);
   return (
-    <section className="subsection" aria-labelledby="event-mappings-title">
-      <h3 id="event-mappings-title">Events</h3>
-      <p className="section-intro">Each row turns matching Segment track, page or screen calls into a Personalize event.</p>
-      {rows.length === 0 ? (
-        <EmptyText>No event mappings yet.</EmptyText>
-      ) : (
-        <ol className="mapping-rows">
-          {rows.map((row, index) => (
-            <EventRow
-              key={row.id}
-              row={row}
-              index={index}
-              data={data}
-              dispatch={dispatch}
-              validation={validation}
-              catalog={catalog}
-            />
-          ))}
-        </ol>
+    <MappingRowList
+      kind="event"
+      title="Events"
+      intro="Each row turns matching Segment track, page or screen calls into a Personalize event."
+      rows={rows}
+      renderRow={(row, index) => (
+        <EventRow key={row.id} row={row} index={index} data={data} dispatch={dispatch} validation={validation} catalog={catalog} />
       )}
-      <ActionButton
-        buttonType="secondary"
-        onClick={() => {
-          focusOnAdd();
-          dispatch({ type: "addEventRow" });
-        }}
-        testId="add-event-row"
-      >
-        Add event mapping
-      </ActionButton>
-    </section>
+      focusTarget={(index) => `event-row-${index}-segment-event`}
+      onAdd={() => dispatch({ type: "addEventRow" })}
+    />
   );
 }
 
