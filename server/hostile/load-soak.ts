@@ -5,6 +5,7 @@
  * than a slowed Personalize can absorb, with a low INGEST_MAX_BACKLOG, to see whether ingest pushes back
  * (429/503 with Retry-After) before ack latency degrades. Every acked event must still be delivered afterwards.
  */
+import { loadavg } from "node:os";
 import { Pool } from "undici";
 import { percentile } from "../bench/tracking-load.ts";
 import { processMemory } from "../testing/server-process.ts";
@@ -47,6 +48,8 @@ export interface PhaseResult {
   rssStartMb: number;
   rssEndMb: number;
   rssPeakMb: number;
+  /** The machine's 1-minute load average at the start and end: other work on the same cores skews every figure. */
+  machineLoad: { start: number; end: number };
   undeliveredPeak: number;
   /** 429 or 503 answers that carried Retry-After, and the second of the phase in which the first came. */
   pushedBack: number;
@@ -127,6 +130,7 @@ async function runPhase(
   const probe = openBacklogProbe(stack.databasePath);
   const pid = stack.server.child.pid!;
   const rssStartMb = processMemory(pid).rssMb;
+  const machineLoadStart = loadavg()[0];
   const samples: LoadSample[] = [];
   const started = performance.now();
 
@@ -186,6 +190,7 @@ async function runPhase(
   sending = false;
   await sampling;
   const rssEndMb = processMemory(pid).rssMb;
+  const machineLoad = { start: machineLoadStart, end: loadavg()[0] };
   const rssPeakMb = Math.max(rssEndMb, ...samples.map((s) => s.rssMb));
   const undeliveredPeak = Math.max(0, ...samples.map((s) => s.undelivered));
   probe.close();
@@ -207,6 +212,7 @@ async function runPhase(
       rssStartMb,
       rssEndMb,
       rssPeakMb,
+      machineLoad,
       undeliveredPeak,
       pushedBack: pushBackSeconds.length,
       firstPushBackSecond: pushBackSeconds.length ? Math.min(...pushBackSeconds) : null,

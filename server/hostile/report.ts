@@ -3,6 +3,7 @@
  * then the details behind it (refusal checks, bad input per endpoint, the fault matrix and Retry-After spacing,
  * the kills, and the load over time).
  */
+import { availableParallelism } from "node:os";
 import { OVERLOAD_MAX_BACKLOG } from "./load-soak.ts";
 import type { HostileResults } from "./run-hostile.ts";
 
@@ -51,6 +52,8 @@ export function summarize(results: HostileResults) {
     load_ack_p95_ms: round(load.steady.ackP95Ms),
     load_ack_p99_ms: round(load.steady.ackP99Ms),
     load_backlog_peak: load.steady.undeliveredPeak,
+    load_machine_load_avg: [round(load.steady.machineLoad.start), round(load.steady.machineLoad.end)],
+    cores: availableParallelism(),
     rss_start_mb: round(load.steady.rssStartMb),
     rss_end_mb: round(load.steady.rssEndMb),
     rss_peak_mb: round(load.steady.rssPeakMb),
@@ -107,6 +110,7 @@ export function formatReport(results: HostileResults, summary: HostileSummary): 
       ["secrets in logs", `${summary.secrets_in_logs} (${n(summary.log_bytes_scanned)} bytes at debug level)`],
       ["load: ack p50 / p95 / p99", `${summary.load_ack_p50_ms} / ${summary.load_ack_p95_ms} / ${summary.load_ack_p99_ms} ms over ${n(summary.load_events)} events`],
       ["load: RSS start → end (peak)", `${summary.rss_start_mb} → ${summary.rss_end_mb} MB (${summary.rss_peak_mb})`],
+      ["load: machine load average", `${summary.load_machine_load_avg.join(" → ")} on ${summary.cores} cores`],
       ["overload: answers", Object.entries(summary.overload_statuses).map(([status, count]) => `${status}×${n(count)}`).join(" ")],
       ["overload: undelivered backlog peak", `${n(summary.overload_backlog_peak)} (INGEST_MAX_BACKLOG ${n(OVERLOAD_MAX_BACKLOG)})`],
     ]),
