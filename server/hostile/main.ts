@@ -1,7 +1,7 @@
 /**
  * `npm run test:hostile [-- --quick] [-- --json]`: the hostile run (bad input and intruders, faults, crashes, load)
  * with its report tables, or with `--json` one JSON object and nothing else on stdout. Exits non-zero when a target
- * is missed (a known gap that needs a change elsewhere is reported, not counted).
+ * is missed.
  */
 import { formatReport, summarize } from "./report.ts";
 import { FULL, QUICK, runHostile } from "./run-hostile.ts";
