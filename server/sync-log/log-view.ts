@@ -5,22 +5,8 @@
 import { maskSecret } from "../../src/shared/installation-config.ts";
 import type { LogRow, OutboundRequest } from "../store/types.ts";
 
-export interface LogItem {
-  id: number;
-  createdAt: number;
-  updatedAt: number;
-  direction: LogRow["direction"];
-  status: LogRow["status"];
-  userId: string | null;
-  messageId: string | null;
-  eventType: string | null;
-  eventName: string | null;
-  httpStatus: number | null;
-  latencyMs: number | null;
-  attempt: number;
-  nextAttemptAt: number | null;
-  error: string | null;
-}
+/** The list columns of a row. */
+export type LogItem = Omit<LogRow, "installationUid" | "payload" | "detail">;
 
 export interface LogEntry extends LogItem {
   /** Inbound: the Segment event as received; outbound: the request {method, url, headers, body}. */
