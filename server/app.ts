@@ -41,6 +41,8 @@ export interface AppDependencies {
   checkAssignments: (installationUid: string, userId: string) => Promise<CheckResult>;
   /** Fastify's trustProxy: whose X-Forwarded-For sets request.ip, which the per-address rate limits key on. */
   trustProxy: boolean | number | string[];
+  /** Called after each committed ingest request (the delivery worker in this process, if any, listens). */
+  onStaged?: () => void;
 }
 
 export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> {
@@ -62,7 +64,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     return reply.code(storage.ok ? 200 : 503).send({ ok: storage.ok, storage });
   });
 
-  const ingestor = createIngestor(deps.store, deps.maxBacklog, app.log);
+  const ingestor = createIngestor(deps.store, deps.maxBacklog, app.log, deps.onStaged);
   await app.register(webhookIngestRoutes, { installations: deps.installations, ingestor });
   await app.register(trackingApiRoutes, { installations: deps.installations, ingestor });
   await app.register(lifecycleRoute, {

@@ -65,6 +65,7 @@ export async function startServer(settings: ServerSettings, options: RuntimeOpti
 
   let app: FastifyInstance | null = null;
   let url: string | null = null;
+  let worker: DeliveryWorker | null = null;
   if (settings.ROLE !== "worker") {
     const uiDir = options.uiDir === undefined ? resolve(PROJECT_ROOT, "dist/ui") : options.uiDir;
     app = await buildApp({
@@ -82,6 +83,7 @@ export async function startServer(settings: ServerSettings, options: RuntimeOpti
       segmentHostOverride: settings.SEGMENT_HOST_OVERRIDE,
       checkAssignments: sync.check,
       trustProxy: settings.TRUST_PROXY,
+      onStaged: () => worker?.noteStaged(),
     });
     try {
       await app.listen({ port: settings.PORT, host: settings.HOST });
@@ -94,7 +96,6 @@ export async function startServer(settings: ServerSettings, options: RuntimeOpti
     url = `http://${settings.HOST === "0.0.0.0" ? "localhost" : settings.HOST}:${port}`;
   }
 
-  let worker: DeliveryWorker | null = null;
   let pruneTimer: NodeJS.Timeout | null = null;
   if (settings.ROLE !== "api") {
     sync.start();

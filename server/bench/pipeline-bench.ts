@@ -1,8 +1,8 @@
 /**
  * (a) Our pipeline: the server as its own process (`node --import tsx server/main.ts`, production defaults, a fresh
  * SQLite file), one installation per stream installed by a signed lifecycle webhook. A stream is "delivered" when
- * the store has no open row left for the installation; then the emulator must hold exactly the latest value of
- * every mapped attribute for every user, or the run fails.
+ * the store has no staged request and no open row left for the installation; then the emulator must hold exactly
+ * the latest value of every mapped attribute for every user, or the run fails.
  */
 import Database from "better-sqlite3";
 import { randomBytes } from "node:crypto";
@@ -38,7 +38,8 @@ export async function runPipeline(
   });
   const store = new Database(databasePath, { readonly: true, fileMustExist: true });
   const openRow = store.prepare(
-    "SELECT 1 FROM sync_log WHERE installation_uid = ? AND status IN ('queued', 'processing', 'pending', 'pending_retry', 'in_flight') LIMIT 1",
+    `SELECT 1 FROM sync_log WHERE installation_uid = @uid AND status IN ('queued', 'processing', 'pending', 'pending_retry', 'in_flight')
+     UNION ALL SELECT 1 FROM inbound_staged WHERE installation_uid = @uid LIMIT 1`,
   );
   try {
     const runs: StreamRun[] = [];
@@ -47,7 +48,7 @@ export async function runPipeline(
       const installation = await installOn(server.url!, contentstack, personalize, { configuration: BENCH_CONFIGURATION });
       const cpuBefore = processCpuMs(server.child.pid!);
       const ingest = await postBatches(server.url!, stream.bodies, installation.writeKey);
-      await eventually(() => openRow.get(installation.uid) === undefined, deliveryTimeoutMs, 10).catch((error: Error) => {
+      await eventually(() => openRow.get({ uid: installation.uid }) === undefined, deliveryTimeoutMs, 10).catch((error: Error) => {
         throw new Error(`(a) ${stream.kind}: rows still open: ${error.message}`);
       });
       const deliveredMs = performance.now() - ingest.startedAt;

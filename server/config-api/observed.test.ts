@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestStack, type TestInstallation, type TestStack } from "../testing/harness.ts";
+import { inLog, startTestStack, type TestInstallation, type TestStack } from "../testing/harness.ts";
 import { apiCaller } from "./test-support.ts";
 
 let stack: TestStack;
@@ -19,6 +19,7 @@ async function sendBatch(target: TestInstallation, batch: unknown[]) {
     body: JSON.stringify({ batch }),
   });
   expect(response.status).toBe(200);
+  await inLog(stack.server.store, target.uid);
 }
 
 describe("GET /api/observed", () => {

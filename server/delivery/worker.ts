@@ -1,5 +1,7 @@
 /**
- * The delivery worker: plans queued events into outbound requests every batch window, and keeps up to
+ * The delivery worker. It expands staged ingest requests into sync-log rows as soon as ingest pauses (so that
+ * acknowledgements go first, yet the live log stays current), plans accepted events into outbound requests once
+ * the oldest of them has waited the batch window (the window in which a user's updates coalesce), and keeps up to
  * `concurrency` requests in flight. Rows of one lane (installation, direction, user) go out one at a time in
  * order; one installation may use at most half the slots, so a slow or failing one cannot starve the others.
  */
@@ -24,6 +26,17 @@ export interface Dispatch {
   onDelivered?(row: ClaimedOutbound): void;
 }
 
+/** Staged events expanded into the log per step; the event loop turns between steps. */
+const EXPAND_STEP_EVENTS = 2000;
+/** Expansion waits while ingest requests keep arriving less than this apart… */
+const INGEST_QUIET_MS = 20;
+/** …but never longer than this, so that under sustained load the live log stays at most this far behind. */
+const MAX_EXPAND_DELAY_MS = 1000;
+/** How often the planner looks for accepted events when there are none (other processes may stage them). */
+const PLAN_POLL_MS = 100;
+
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
 export function startDeliveryWorker(store: Store, dispatch: Dispatch, options: WorkerOptions, log: FastifyBaseLogger) {
   const inFlight = new Map<number, ClaimedOutbound>();
   const perInstallation = new Map<string, number>();
@@ -36,27 +49,75 @@ export function startDeliveryWorker(store: Store, dispatch: Dispatch, options: W
   const settled = new Set<() => void>();
 
   const plan = async () => {
+    let planned: number;
+    do {
+      planned = await store.planInbound(options.planBatchSize, Date.now(), (events, lookups) =>
+        planDeliveries(events, lookups, options.hostAllowlist),
+      );
+      if (planned > 0) void fill();
+      // Planning is synchronous; without a turn of the event loop between batches, a deep queue would hold back
+      // ingest acknowledgements and delivery completions until all of it is planned.
+      if (planned === options.planBatchSize) await nextTurn();
+    } while (planned === options.planBatchSize && !stopping);
+  };
+
+  /** Plans once the oldest accepted event has waited the window; staged events are expanded first. */
+  const planWhenDue = async (): Promise<number> => {
     try {
-      let planned: number;
-      do {
-        planned = await store.planInbound(options.planBatchSize, Date.now(), (events, lookups) =>
-          planDeliveries(events, lookups, options.hostAllowlist),
-        );
-        if (planned > 0) void fill();
-        // Planning is synchronous; without a turn of the event loop between batches, a deep queue would hold back
-        // ingest acknowledgements and delivery completions until all of it is planned.
-        if (planned === options.planBatchSize) await new Promise((resolve) => setImmediate(resolve));
-      } while (planned === options.planBatchSize && !stopping);
+      const oldest = await store.oldestUnplanned();
+      if (oldest === null) return PLAN_POLL_MS;
+      const wait = oldest + options.batchWindowMs - Date.now();
+      if (wait > 0) return wait;
+      while (!stopping && (await store.expandStaged(EXPAND_STEP_EVENTS)) > 0) await nextTurn();
+      await plan();
     } catch (error) {
       log.error({ err: error }, "planning deliveries failed; will retry");
     }
+    return PLAN_POLL_MS;
   };
 
-  const schedulePlan = () => {
+  const schedulePlan = (delayMs: number) => {
     if (stopping) return;
     planTimer = setTimeout(() => {
-      planning = plan().finally(schedulePlan);
-    }, options.batchWindowMs);
+      planning = planWhenDue().then(schedulePlan);
+    }, delayMs);
+  };
+
+  let lastStagedAt = 0;
+  let deferredSince: number | null = null;
+  let expanding = false;
+  let expandTimer: NodeJS.Timeout | null = null;
+
+  const expandLater = () => {
+    if (expandTimer || stopping) return;
+    expandTimer = setTimeout(() => {
+      expandTimer = null;
+      void expand();
+    }, INGEST_QUIET_MS);
+  };
+
+  const expand = async () => {
+    if (expanding) return;
+    expanding = true;
+    try {
+      while (!stopping) {
+        const now = Date.now();
+        deferredSince ??= now;
+        if (now - lastStagedAt < INGEST_QUIET_MS && now - deferredSince < MAX_EXPAND_DELAY_MS) {
+          expandLater();
+          return;
+        }
+        if ((await store.expandStaged(EXPAND_STEP_EVENTS)) === 0) {
+          deferredSince = null;
+          return;
+        }
+        await nextTurn();
+      }
+    } catch (error) {
+      log.error({ err: error }, "expanding staged events failed; will retry");
+    } finally {
+      expanding = false;
+    }
   };
 
   const fill = async () => {
@@ -119,14 +180,20 @@ export function startDeliveryWorker(store: Store, dispatch: Dispatch, options: W
   const pollDue = () => {
     if (stopping) return;
     sendTimer = setTimeout(() => {
+      void expand();
       void fill().finally(pollDue);
     }, 50);
   };
 
-  schedulePlan();
+  schedulePlan(0);
   pollDue();
 
   return {
+    /** Ingest in this process committed a request: expand it once ingest pauses. */
+    noteStaged() {
+      lastStagedAt = Date.now();
+      if (!expanding) expandLater();
+    },
     /** Wakes the planner now (tests, manual retries). */
     nudge: () => void fill(),
     inFlightCount: () => inFlight.size,
@@ -135,7 +202,9 @@ export function startDeliveryWorker(store: Store, dispatch: Dispatch, options: W
       stopping = true;
       if (planTimer) clearTimeout(planTimer);
       if (sendTimer) clearTimeout(sendTimer);
+      if (expandTimer) clearTimeout(expandTimer);
       await planning;
+      while (expanding) await new Promise((resolve) => setTimeout(resolve, 10));
       const deadline = Date.now() + graceMs;
       while (inFlight.size > 0 && Date.now() < deadline) {
         await new Promise<void>((resolve) => {

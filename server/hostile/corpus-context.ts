@@ -10,7 +10,7 @@ import type { LifecycleEvent } from "../emulators/contentstack-host/lifecycle-we
 import { lifecycleWebhookPayload, signatureHeaderValue } from "../emulators/contentstack-host/lifecycle-webhook.ts";
 import { segmentSignature, signedBytes } from "../ingest/webhook-signature.ts";
 import { installationDataSchema } from "../../src/shared/installation-config.ts";
-import { TEST_APP_UID, TEST_PROJECT_UID, type TestInstallation } from "../testing/harness.ts";
+import { TEST_APP_UID, TEST_PROJECT_UID, eventually, type TestInstallation } from "../testing/harness.ts";
 import type { ProcessStack } from "../testing/process-stack.ts";
 import type { HostileRequest } from "./hostile-request.ts";
 
@@ -120,15 +120,17 @@ export async function buildCorpusContext(stack: ProcessStack, canaryUrl: string)
     body: JSON.stringify({ userId: "other-user", event: "Order Completed", messageId: "other-1" }),
   });
   if (!otherEvent.ok) throw new Error(`the other installation's event was refused: ${otherEvent.status}`);
-  const ownRows = await (await target.api("/api/log?limit=1")).json() as { items: Array<{ id: string }> };
-  const otherRows = await (await other.api("/api/log?limit=1")).json() as { items: Array<{ id: string }> };
+  // Acknowledged events reach the log once the worker expands them: wait for a row of each installation.
+  const firstRow = (installation: TestInstallation) =>
+    eventually(async () => ((await (await installation.api("/api/log?limit=1")).json()) as { items: Array<{ id: string }> }).items[0]);
+  const [ownRow, otherRow] = [await firstRow(target), await firstRow(other)];
 
   return {
     target,
     other,
     session,
-    ownRowId: Number(ownRows.items[0]?.id ?? 1),
-    otherRowId: Number(otherRows.items[0]?.id ?? 1),
+    ownRowId: Number(ownRow.id),
+    otherRowId: Number(otherRow.id),
     tokens: {
       expired: await target.appToken({ expiresInSeconds: -120 }),
       wrongApp: await target.appToken({ app_uid: "someone-elses-app" }),

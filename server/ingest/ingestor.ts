@@ -1,7 +1,8 @@
 /**
  * Accepting events: capacity check first (429/503 with Retry-After before anything is read into the store), then
- * one transaction for the valid events and a log row for each rejected one. Nothing is answered 2xx unless
- * committed; a store failure becomes 503 so that Segment and analytics-node resend.
+ * one staged row for the request's valid events and a log row for each rejected one. Nothing is answered 2xx
+ * unless committed; a store failure becomes 503 so that Segment and analytics-node resend. De-duplication by
+ * messageId happens when the staged row is expanded into the sync log, as Segment's own does after its 200.
  */
 import type { FastifyBaseLogger } from "fastify";
 import { HttpError } from "../http/errors.ts";
@@ -13,11 +14,11 @@ export const OVERLOAD_RETRY_AFTER_SECONDS = 5;
 
 export interface AcceptOutcome {
   accepted: number;
-  duplicates: number;
   rejected: Array<{ index: number; messageId: string | null; reason: string }>;
 }
 
-export function createIngestor(store: Store, maxBacklog: number, log: FastifyBaseLogger) {
+/** `onStaged` hears of every committed request (the delivery worker expands staged rows once ingest is quiet). */
+export function createIngestor(store: Store, maxBacklog: number, log: FastifyBaseLogger, onStaged: () => void = () => {}) {
   let backlog = { value: 0, at: 0 };
 
   const unavailable = (error: unknown) => {
@@ -63,9 +64,10 @@ export function createIngestor(store: Store, maxBacklog: number, log: FastifyBas
         r.ok ? [] : [{ index, messageId: r.messageId, reason: r.reason, userId: r.userId, eventType: r.eventType }],
       );
       try {
-        const { accepted, duplicates } = valid.length
-          ? await store.acceptInbound(installationUid, valid, now)
-          : { accepted: 0, duplicates: 0 };
+        if (valid.length) {
+          await store.stageInbound(installationUid, valid, now);
+          onStaged();
+        }
         if (rejected.length) {
           await store.appendFinal(
             installationUid,
@@ -82,8 +84,8 @@ export function createIngestor(store: Store, maxBacklog: number, log: FastifyBas
             now,
           );
         }
-        backlog.value += accepted;
-        return { accepted, duplicates, rejected: rejected.map(({ index, messageId, reason }) => ({ index, messageId, reason })) };
+        backlog.value += valid.length;
+        return { accepted: valid.length, rejected: rejected.map(({ index, messageId, reason }) => ({ index, messageId, reason })) };
       } catch (error) {
         throw unavailable(error);
       }

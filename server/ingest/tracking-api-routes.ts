@@ -58,7 +58,7 @@ export async function trackingApiRoutes(app: FastifyInstance, deps: { installati
       });
     });
     const outcome = await deps.ingestor.accept(installation.uid, results, "tracking_api");
-    if (outcome.accepted + outcome.duplicates === 0) {
+    if (outcome.accepted === 0) {
       throw new HttpError(400, "invalid_event", `batch[${outcome.rejected[0].index}]: ${outcome.rejected[0].reason}`);
     }
     return outcome.rejected.length ? { success: true, rejected: outcome.rejected } : { success: true };

@@ -1,7 +1,7 @@
 import { Analytics } from "@segment/analytics-node";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TEST_PROJECT_UID, eventually, startTestStack, type TestInstallation, type TestStack } from "../testing/harness.ts";
+import { TEST_PROJECT_UID, eventually, inLog, startTestStack, type TestInstallation, type TestStack } from "../testing/harness.ts";
 
 let stack: TestStack;
 let installation: TestInstallation;
@@ -79,6 +79,7 @@ describe("Segment-compatible Tracking API", () => {
     });
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ success: true });
+    await inLog(stack.server.store, installation.uid);
     const [row] = await stack.server.store.queryLog({ installationUid: installation.uid, messageId: "gz-msg-1", limit: 5 });
     expect(row.payload).toMatchObject({ context: { traits: { plan: "batch-level" }, locale: "en", ip: "1.2.3.4" }, integrations: { All: true } });
     expect(JSON.stringify(row.payload)).not.toContain(installation.writeKey);
@@ -121,6 +122,7 @@ describe("Segment-compatible Tracking API", () => {
     expect((await first.json()).rejected).toEqual([{ index: 1, messageId: null, reason: "event is required for track and must be a string" }]);
     const second = await fetch(`${stack.url}/v1/batch`, { method: "POST", headers, body: JSON.stringify({ batch: batch.slice(0, 1) }) });
     expect(second.status).toBe(200);
+    await inLog(stack.server.store, installation.uid);
     const rows = await stack.server.store.queryLog({ installationUid: installation.uid, directions: ["inbound"], messageId: "dup-msg", limit: 5 });
     expect(rows.map((r) => r.status)).toHaveLength(2);
     expect(rows[0].status).toBe("deduplicated");

@@ -1,6 +1,6 @@
 import { createHmac } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TEST_PROJECT_UID, eventually, startTestStack, type TestInstallation, type TestStack } from "../testing/harness.ts";
+import { TEST_PROJECT_UID, eventually, inLog, startTestStack, type TestInstallation, type TestStack } from "../testing/harness.ts";
 import { segmentSignature, signedBytes } from "./webhook-signature.ts";
 
 let stack: TestStack;
@@ -102,7 +102,11 @@ describe("POST /ingest/segment/:installationUid", () => {
     const headers = { "x-signature": segmentStyleSignature(installation.sharedSecret, event) };
     expect((await post(JSON.stringify(event), headers)).status).toBe(200);
     const replay = await post(JSON.stringify(event), headers);
-    expect(await replay.json()).toMatchObject({ accepted: 0, duplicates: 1 });
+    expect(replay.status).toBe(200);
+    await inLog(stack.server.store, installation.uid);
+    const rows = await stack.server.store.queryLog({ installationUid: installation.uid, messageId: "wh-replay-1", limit: 5 });
+    expect(rows.map((row) => row.status)).toEqual(["deduplicated", expect.stringMatching(/queued|processing|delivered/)]);
+    expect(rows[0].error).toBe("messageId already received");
   });
 
   it("answers 400 naming the problem when every event is invalid, and 404 for an unknown installation", async () => {

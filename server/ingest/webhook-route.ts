@@ -40,7 +40,7 @@ export async function webhookIngestRoutes(app: FastifyInstance, deps: { installa
       normalizeSegmentEvent(event, { source: "webhook", receivedAt, byteLength: Buffer.byteLength(JSON.stringify(event) ?? "") }),
     );
     const outcome = await deps.ingestor.accept(installationUid, results, "webhook");
-    if (outcome.accepted + outcome.duplicates === 0) {
+    if (outcome.accepted === 0) {
       throw new HttpError(400, "invalid_event", `event ${outcome.rejected[0].index}: ${outcome.rejected[0].reason}`);
     }
     return reply.code(200).send({ success: true, ...outcome });

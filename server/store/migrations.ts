@@ -109,6 +109,20 @@ CREATE INDEX sync_log_unsettled_inbound ON sync_log (id)
   WHERE direction = 'inbound' AND status IN ('queued', 'processing', 'pending_retry');
 `,
   },
+  {
+    version: 4,
+    name: "accepted requests staged as one row each, expanded into the sync log off the acknowledgement path",
+    sql: `
+CREATE TABLE inbound_staged (
+  id {{id}},
+  installation_uid TEXT NOT NULL,
+  received_at BIGINT NOT NULL,
+  event_count INTEGER NOT NULL,
+  events TEXT NOT NULL
+);
+CREATE INDEX inbound_staged_by_installation ON inbound_staged (installation_uid);
+`,
+  },
 ];
 
 export function renderMigration(sql: string, dialect: Dialect): string {

@@ -79,7 +79,7 @@ const POOL_MAX = 10;
 const CONNECT_TIMEOUT_MS = 2000;
 const STATEMENT_TIMEOUT_MS = 30_000;
 /** Advisory lock keys (any constants, unique within this app). */
-const LOCK = { migrate: 0x5e6_7101, plan: 0x5e6_7102, prune: 0x5e6_7103, lanes: 0x5e6_7104 };
+const LOCK = { migrate: 0x5e6_7101, plan: 0x5e6_7102, prune: 0x5e6_7103, lanes: 0x5e6_7104, expand: 0x5e6_7105 };
 
 const DOLLAR_SQL = Object.fromEntries(
   Object.entries(SQL).map(([name, sql]) => [name, typeof sql === "string" ? toDollarParams(sql) : sql.map(toDollarParams)]),
@@ -117,6 +117,10 @@ const ALLOCATE_IDS = "SELECT nextval(pg_get_serial_sequence('sync_log', 'id')) A
 const MARK_SEEN = `INSERT INTO seen_messages (installation_uid, message_id, seen_at)
   SELECT $1, message_id, $2 FROM unnest($3::text[]) AS message_id ORDER BY message_id
   ON CONFLICT DO NOTHING RETURNING message_id`;
+/** Staged rows read per expansion; each holds one request (up to 2,500 events). */
+const STAGED_ROWS_PER_EXPANSION = 64;
+const SELECT_STAGED_HEADS = "SELECT id, event_count FROM inbound_staged ORDER BY id LIMIT $1";
+const DELETE_STAGED = "DELETE FROM inbound_staged WHERE id = ANY($1::bigint[]) RETURNING id, installation_uid, received_at, events";
 const INSTALLATIONS_BY_UID = "SELECT * FROM installations WHERE uid = ANY($1::text[])";
 const CLOCKS = `SELECT installation_uid, user_id, attribute_clock FROM user_state
   WHERE (installation_uid, user_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`;
@@ -301,46 +305,62 @@ export class PostgresStore implements Store {
   async deleteInstallation(uid: string): Promise<void> {
     await this.transaction(async (client) => {
       // Waits for planning and lane writes in progress, which could otherwise add rows after the delete.
-      await client.query("SELECT pg_advisory_xact_lock($1), pg_advisory_xact_lock($2)", [LOCK.plan, LOCK.lanes]);
+      await client.query("SELECT pg_advisory_xact_lock($1), pg_advisory_xact_lock($2), pg_advisory_xact_lock($3)", [
+        LOCK.expand,
+        LOCK.plan,
+        LOCK.lanes,
+      ]);
       for (const sql of DOLLAR_SQL.deleteInstallation) await client.query(sql, [uid]);
     });
   }
 
-  async acceptInbound(installationUid: string, events: InboundEvent[], now: number) {
-    // Sorted inside MARK_SEEN, so that two requests carrying the same messageIds lock them in the same order.
-    const messageIds = [...new Set(events.flatMap((event) => (event.messageId === null ? [] : [event.messageId])))];
+  async stageInbound(installationUid: string, events: InboundEvent[], now: number): Promise<void> {
+    if (events.length) await this.pool.query(DOLLAR_SQL.stage, [installationUid, now, events.length, JSON.stringify(events)]);
+  }
+
+  async expandStaged(maxEvents: number): Promise<number> {
     return this.transaction(async (client) => {
-      const fresh = new Set(
-        messageIds.length
-          ? (await client.query(MARK_SEEN, [installationUid, now, messageIds])).rows.map((row) => String(row.message_id))
-          : [],
-      );
-      let duplicates = 0;
-      const rows = events.map((event): RowValues => {
-        // The first occurrence of a new messageId in the batch is fresh; any later one is a duplicate.
-        const isFresh = event.messageId === null || fresh.delete(event.messageId);
-        if (!isFresh) duplicates += 1;
-        return {
-          installation_uid: installationUid,
-          created_at: now,
-          updated_at: now,
-          direction: "inbound",
-          status: isFresh ? "queued" : "deduplicated",
-          user_id: event.userId,
-          message_id: event.messageId,
-          event_type: event.eventType,
-          event_name: event.eventName,
-          http_status: null,
-          next_attempt_at: null,
-          error: isFresh ? null : "messageId already received",
-          payload: json(event.payload),
-          detail: json(event.detail),
-        };
-      });
-      const ids = await insertRows(client, rows);
+      const [{ locked }] = (await client.query("SELECT pg_try_advisory_xact_lock($1) AS locked", [LOCK.expand])).rows;
+      if (!locked) return 0;
+      const heads = (await client.query(SELECT_STAGED_HEADS, [STAGED_ROWS_PER_EXPANSION])).rows;
+      const taken: number[] = [];
+      let events = 0;
+      for (const head of heads) {
+        if (events > 0 && events + Number(head.event_count) > maxEvents) break;
+        taken.push(Number(head.id));
+        events += Number(head.event_count);
+      }
+      if (taken.length === 0) return 0;
+      const staged = (await client.query(DELETE_STAGED, [taken])).rows.sort((a, b) => Number(a.id) - Number(b.id));
+      const changed = new Map<string, number[]>();
+      for (const row of staged) {
+        const installationUid = String(row.installation_uid);
+        const { ids } = await insertAccepted(client, installationUid, JSON.parse(String(row.events)), Number(row.received_at));
+        changed.set(installationUid, [...(changed.get(installationUid) ?? []), ...ids]);
+      }
+      await notify(client, changed);
+      return events;
+    });
+  }
+
+  async acceptInbound(installationUid: string, events: InboundEvent[], now: number) {
+    return this.transaction(async (client) => {
+      const { ids, duplicates } = await insertAccepted(client, installationUid, events, now);
       await notify(client, new Map([[installationUid, ids]]));
       return { accepted: events.length - duplicates, duplicates };
     });
+  }
+
+  async stagedEvents(installationUid: string): Promise<number> {
+    const [row] = await this.rows(DOLLAR_SQL.stagedEvents, [installationUid]);
+    return Number(row.n);
+  }
+
+  async oldestUnplanned(): Promise<number | null> {
+    const [staged] = await this.rows(DOLLAR_SQL.oldestStaged, []);
+    const [queued] = await this.rows(DOLLAR_SQL.oldestQueued, []);
+    const times = [staged?.at, queued?.at].filter((at) => at !== null && at !== undefined).map(Number);
+    return times.length ? Math.min(...times) : null;
   }
 
   async appendFinal(installationUid: string, entries: FinalLogEntry[], now: number): Promise<number[]> {
@@ -794,6 +814,45 @@ async function writeAttemptBatch(client: pg.PoolClient, batch: PendingAttempt[])
   const changed = new Map<string, number[]>();
   for (const { row } of finished) changed.set(row.installationUid, [...(changed.get(row.installationUid) ?? []), row.id, ...row.eventIds]);
   await notify(client, changed);
+}
+
+/** Inserts accepted events as queued rows; messageIds seen before become `deduplicated` rows. */
+async function insertAccepted(
+  client: pg.PoolClient,
+  installationUid: string,
+  events: InboundEvent[],
+  now: number,
+): Promise<{ ids: number[]; duplicates: number }> {
+  // Sorted inside MARK_SEEN, so that two requests carrying the same messageIds lock them in the same order.
+  const messageIds = [...new Set(events.flatMap((event) => (event.messageId === null ? [] : [event.messageId])))];
+  const fresh = new Set(
+    messageIds.length
+      ? (await client.query(MARK_SEEN, [installationUid, now, messageIds])).rows.map((row) => String(row.message_id))
+      : [],
+  );
+  let duplicates = 0;
+  const rows = events.map((event): RowValues => {
+    // The first occurrence of a new messageId in the batch is fresh; any later one is a duplicate.
+    const isFresh = event.messageId === null || fresh.delete(event.messageId);
+    if (!isFresh) duplicates += 1;
+    return {
+      installation_uid: installationUid,
+      created_at: now,
+      updated_at: now,
+      direction: "inbound",
+      status: isFresh ? "queued" : "deduplicated",
+      user_id: event.userId,
+      message_id: event.messageId,
+      event_type: event.eventType,
+      event_name: event.eventName,
+      http_status: null,
+      next_attempt_at: null,
+      error: isFresh ? null : "messageId already received",
+      payload: json(event.payload),
+      detail: json(event.detail),
+    };
+  });
+  return { ids: await insertRows(client, rows), duplicates };
 }
 
 async function insertRows(client: pg.PoolClient, rows: RowValues[], ids?: number[]): Promise<number[]> {

@@ -7,6 +7,7 @@ import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { MIGRATIONS, SQLITE_DIALECT, renderMigration } from "./migrations.ts";
+import { startCheckpointer, type Checkpointer } from "./sqlite-checkpointer.ts";
 import {
   decodeAttempt,
   decodeClaimed,
@@ -17,7 +18,7 @@ import {
   OPEN_STATUSES_SQL,
   type Row,
 } from "./rows.ts";
-import { INSTALLATION_COLUMNS, logRowsSql, retentionOf, SQL } from "./statements.ts";
+import { BOUND_DIRECTION, INSTALLATION_COLUMNS, logRowsSql, retentionOf, SQL } from "./statements.ts";
 import { DEDUPLICATION_WINDOW_MS } from "./migrations.ts";
 import {
   bucketCountsSql,
@@ -64,9 +65,28 @@ export function openSqliteStore(path: string, secrets: SecretBox): SqliteStore {
   db.pragma("synchronous = NORMAL");
   db.pragma("busy_timeout = 5000");
   db.pragma("foreign_keys = ON");
+  db.pragma(`journal_size_limit = ${JOURNAL_SIZE_LIMIT}`);
   migrate(db);
-  return new SqliteStore(db, secrets, path);
+  const store = new SqliteStore(db, secrets, path);
+  if (path !== ":memory:") {
+    store.checkpointer = startCheckpointer(path, {
+      intervalMs: CHECKPOINT_INTERVAL_MS,
+      journalSizeLimit: JOURNAL_SIZE_LIMIT,
+      onReady: () => db.pragma("wal_autocheckpoint = 0"),
+      onFailure: () => {
+        if (db.open) db.pragma(`wal_autocheckpoint = ${SQLITE_DEFAULT_AUTOCHECKPOINT_PAGES}`);
+      },
+    });
+  }
+  return store;
 }
+
+const CHECKPOINT_INTERVAL_MS = 1000;
+/** Staged rows read per expansion; each holds one request (up to 2,500 events). */
+const STAGED_ROWS_PER_EXPANSION = 64;
+const SQLITE_DEFAULT_AUTOCHECKPOINT_PAGES = 1000;
+/** After a checkpoint the WAL restarts from its head; this caps the file size it keeps from a burst. */
+const JOURNAL_SIZE_LIMIT = 64 * 1024 * 1024;
 
 function migrate(db: Database.Database): void {
   db.exec(SQL.createMigrationsTable);
@@ -91,6 +111,7 @@ interface QueuedAttempt {
 
 export class SqliteStore implements Store {
   readonly kind = "sqlite" as const;
+  checkpointer: Checkpointer | null = null;
   private readonly listeners = new Set<(notice: ChangeNotice) => void>();
   private attemptQueue: QueuedAttempt[] = [];
   private readonly statements;
@@ -107,6 +128,12 @@ export class SqliteStore implements Store {
       upsertInstallation: p(SQL.upsertInstallation),
       clearWriteKey: p(SQL.clearWriteKey),
       deleteInstallation: SQL.deleteInstallation.map(p),
+      stage: p(SQL.stage),
+      selectStaged: p("SELECT id, installation_uid, received_at, event_count, events FROM inbound_staged ORDER BY id LIMIT ?"),
+      deleteStaged: p("DELETE FROM inbound_staged WHERE id = ?"),
+      oldestStaged: p(SQL.oldestStaged),
+      stagedEvents: p(SQL.stagedEvents),
+      oldestQueued: p(SQL.oldestQueued),
       markSeen: p("INSERT INTO seen_messages (installation_uid, message_id, seen_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING"),
       insertRow: p(SQL.insertRow),
       backlog: p(SQL.backlog),
@@ -116,7 +143,7 @@ export class SqliteStore implements Store {
           ON CONFLICT (installation_uid, user_id) DO UPDATE SET attribute_clock = excluded.attribute_clock`),
       planInboundRow: p(`UPDATE sync_log SET status = ?, user_id = COALESCE(?, user_id), error = ?, detail = ?,
           open_requests = ?, updated_at = ? WHERE id = ?`),
-      laneOpen: p(`SELECT 1 FROM sync_log WHERE installation_uid = ? AND direction = ? AND user_id = ?
+      laneOpen: p(`SELECT 1 FROM sync_log WHERE installation_uid = ? AND direction = ${BOUND_DIRECTION} AND user_id = ?
           AND status IN ${OPEN_STATUSES_SQL} LIMIT 1`),
       dueRows: p(`SELECT id, installation_uid, direction, user_id, created_at, attempt, payload, detail FROM sync_log
           WHERE status IN ('pending', 'pending_retry') AND next_attempt_at IS NOT NULL AND next_attempt_at <= ?
@@ -155,6 +182,8 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.checkpointer?.stop();
+    this.checkpointer = null;
     if (this.db.open) this.db.close();
   }
 
@@ -182,23 +211,60 @@ export class SqliteStore implements Store {
     })();
   }
 
-  async acceptInbound(installationUid: string, events: InboundEvent[], now: number) {
-    let duplicates = 0;
-    const ids: number[] = [];
-    this.db.transaction(() => {
-      for (const event of events) {
-        const fresh = event.messageId === null || this.statements.markSeen.run(installationUid, event.messageId, now).changes === 1;
-        if (!fresh) duplicates += 1;
-        const info = this.statements.insertRow.run(
-          installationUid, now, now, "inbound", fresh ? "queued" : "deduplicated", event.userId, event.messageId,
-          event.eventType, event.eventName, null, null, fresh ? null : "messageId already received", json(event.payload),
-          json(event.detail),
-        );
-        ids.push(Number(info.lastInsertRowid));
+  async stageInbound(installationUid: string, events: InboundEvent[], now: number): Promise<void> {
+    if (events.length) this.statements.stage.run(installationUid, now, events.length, JSON.stringify(events));
+  }
+
+  async expandStaged(maxEvents: number): Promise<number> {
+    const changed = new Map<string, number[]>();
+    const expanded = this.db.transaction(() => {
+      let events = 0;
+      for (const row of this.statements.selectStaged.all(STAGED_ROWS_PER_EXPANSION) as Row[]) {
+        if (events > 0 && events + Number(row.event_count) > maxEvents) break;
+        const installationUid = String(row.installation_uid);
+        const ids = changed.get(installationUid) ?? [];
+        this.insertAccepted(installationUid, JSON.parse(String(row.events)) as InboundEvent[], Number(row.received_at), ids);
+        changed.set(installationUid, ids);
+        this.statements.deleteStaged.run(row.id);
+        events += Number(row.event_count);
       }
+      return events;
     })();
+    for (const [installationUid, ids] of changed) this.emit(installationUid, ids);
+    return expanded;
+  }
+
+  async acceptInbound(installationUid: string, events: InboundEvent[], now: number) {
+    const ids: number[] = [];
+    const duplicates = this.db.transaction(() => this.insertAccepted(installationUid, events, now, ids))();
     this.emit(installationUid, ids);
     return { accepted: events.length - duplicates, duplicates };
+  }
+
+  /** Inserts accepted events as queued rows (pushing their ids to `ids`); returns how many were duplicates. */
+  private insertAccepted(installationUid: string, events: InboundEvent[], now: number, ids: number[]): number {
+    let duplicates = 0;
+    for (const event of events) {
+      const fresh = event.messageId === null || this.statements.markSeen.run(installationUid, event.messageId, now).changes === 1;
+      if (!fresh) duplicates += 1;
+      const info = this.statements.insertRow.run(
+        installationUid, now, now, "inbound", fresh ? "queued" : "deduplicated", event.userId, event.messageId,
+        event.eventType, event.eventName, null, null, fresh ? null : "messageId already received", json(event.payload),
+        json(event.detail),
+      );
+      ids.push(Number(info.lastInsertRowid));
+    }
+    return duplicates;
+  }
+
+  async stagedEvents(installationUid: string): Promise<number> {
+    return (this.statements.stagedEvents.get(installationUid) as { n: number }).n;
+  }
+
+  async oldestUnplanned(): Promise<number | null> {
+    const staged = (this.statements.oldestStaged.get() as { at: number | null }).at;
+    const queued = (this.statements.oldestQueued.get() as { at: number } | undefined)?.at ?? null;
+    return staged === null ? queued : queued === null ? staged : Math.min(staged, queued);
   }
 
   async appendFinal(installationUid: string, entries: FinalLogEntry[], now: number): Promise<number[]> {

@@ -67,6 +67,14 @@ export function laneSuccessorSql(installationUid: string, direction: string, use
     AND NOT EXISTS (SELECT 1 FROM sync_log WHERE ${lane} AND next_attempt_at IS NOT NULL)`;
 }
 
+/**
+ * A bound direction, hidden from SQLite's partial-index matching. A bare `direction = ?` is compared with the
+ * `direction = 'inbound'` of a partial index's WHERE, and SQLite then re-prepares the statement whenever that
+ * parameter is bound again: on every run, at about ten times the cost of the run itself (measured: 30 µs → 2.6 µs
+ * for the lane lookup).
+ */
+export const BOUND_DIRECTION = "CAST(? AS TEXT)";
+
 export const SQL = {
   createMigrationsTable:
     "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
@@ -83,6 +91,7 @@ export const SQL = {
   clearWriteKey: "UPDATE installations SET write_key_hash = NULL WHERE write_key_hash = ? AND uid <> ?",
   /** Run in this order, each with the installation uid. */
   deleteInstallation: [
+    "DELETE FROM inbound_staged WHERE installation_uid = ?",
     "DELETE FROM sync_log WHERE installation_uid = ?",
     "DELETE FROM delivery_attempts WHERE installation_uid = ?",
     "DELETE FROM seen_messages WHERE installation_uid = ?",
@@ -90,8 +99,16 @@ export const SQL = {
     "DELETE FROM installations WHERE uid = ?",
   ],
   insertRow: `INSERT INTO sync_log (${INSERT_ROW_COLUMNS.join(", ")}) VALUES (${INSERT_ROW_COLUMNS.map(() => "?").join(", ")})`,
-  /** Accepted events not yet settled: while Personalize is slow they pile up as processing or pending_retry. */
-  backlog: "SELECT count(*) AS n FROM sync_log WHERE direction = 'inbound' AND status IN ('queued', 'processing', 'pending_retry')",
+  /**
+   * Accepted events not yet settled, staged ones included: while Personalize is slow they pile up as processing or
+   * pending_retry.
+   */
+  backlog: `SELECT (SELECT count(*) FROM sync_log WHERE direction = 'inbound' AND status IN ('queued', 'processing', 'pending_retry'))
+      + (SELECT coalesce(sum(event_count), 0) FROM inbound_staged) AS n`,
+  stage: "INSERT INTO inbound_staged (installation_uid, received_at, event_count, events) VALUES (?, ?, ?, ?)",
+  oldestStaged: "SELECT min(received_at) AS at FROM inbound_staged",
+  stagedEvents: "SELECT coalesce(sum(event_count), 0) AS n FROM inbound_staged WHERE installation_uid = ?",
+  oldestQueued: "SELECT created_at AS at FROM sync_log WHERE status = 'queued' ORDER BY id LIMIT 1",
   selectQueued: "SELECT id, installation_uid, created_at, payload, detail FROM sync_log WHERE status = 'queued' ORDER BY id LIMIT ?",
   insertAttempt: `INSERT INTO delivery_attempts
       (log_id, installation_uid, attempt, started_at, latency_ms, http_status, response_body, error, trigger_type)
@@ -103,7 +120,7 @@ export const SQL = {
   inboundAwaitsRetry: `UPDATE sync_log SET status = 'pending_retry', updated_at = ?
       WHERE id = ? AND installation_uid = ? AND status = 'processing'`,
   /** Binds: now, now, then the lane (installation, direction, user) twice. */
-  promoteLane: `UPDATE sync_log SET next_attempt_at = ?, updated_at = ? WHERE ${laneSuccessorSql("?", "?", "?")}`,
+  promoteLane: `UPDATE sync_log SET next_attempt_at = ?, updated_at = ? WHERE ${laneSuccessorSql("?", BOUND_DIRECTION, "?")}`,
   releaseRow: "UPDATE sync_log SET status = 'pending', next_attempt_at = ?, lease_until = NULL, updated_at = ? WHERE id = ? AND status = 'in_flight'",
   retryable: `SELECT id, detail FROM sync_log WHERE installation_uid = ? AND id = ? AND direction <> 'inbound'
       AND status IN ('failed', 'dead_lettered')`,

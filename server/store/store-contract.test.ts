@@ -170,6 +170,44 @@ for (const backend of backends) {
       expect(await store.findInstallationByWriteKeyHash("nope")).toBeNull();
     });
 
+    it("stages each request as one row, counts it as backlog, and expands it into the log in order, dated when received", async () => {
+      await store.stageInbound("inst-a", [event("u1", "s1"), event("u2", "s2")], 1000);
+      await store.stageInbound("inst-b", [event("u1", "s3")], 1001);
+      await store.stageInbound("inst-a", [event("u1", "s1"), event("u1", "s4")], 1002);
+      expect(await rowsOf("inst-a", "inbound")).toEqual([]);
+      expect(await store.stagedEvents("inst-a")).toBe(4);
+      expect(await store.unsettledBacklog()).toBe(5);
+      expect(await store.oldestUnplanned()).toBe(1000);
+      // Whole requests only: a budget of 2 takes the first (2 events), not part of the next.
+      expect(await store.expandStaged(2)).toBe(2);
+      expect(await store.stagedEvents("inst-a")).toBe(2);
+      expect(await store.oldestUnplanned()).toBe(1000);
+      // At least one request even when it alone is over the budget.
+      expect(await store.expandStaged(0)).toBe(1);
+      expect(await store.expandStaged(100)).toBe(2);
+      expect(await store.expandStaged(100)).toBe(0);
+      expect(await store.stagedEvents("inst-a")).toBe(0);
+      expect(await store.unsettledBacklog()).toBe(4);
+      const rows = await rowsOf("inst-a", "inbound");
+      expect(rows.map((row) => [row.messageId, row.status, row.createdAt])).toEqual([
+        ["s4", "queued", 1002],
+        ["s1", "deduplicated", 1002],
+        ["s2", "queued", 1000],
+        ["s1", "queued", 1000],
+      ]);
+      expect((await rowsOf("inst-b", "inbound")).map((row) => [row.messageId, row.createdAt])).toEqual([["s3", 1001]]);
+    });
+
+    it("removes staged requests with their installation", async () => {
+      await store.stageInbound("inst-a", [event("u1", "d1")], 1000);
+      await store.stageInbound("inst-b", [event("u1", "d2")], 1000);
+      await store.deleteInstallation("inst-a");
+      expect(await store.stagedEvents("inst-a")).toBe(0);
+      expect(await store.stagedEvents("inst-b")).toBe(1);
+      expect(await store.expandStaged(100)).toBe(1);
+      expect(await rowsOf("inst-a", "inbound")).toEqual([]);
+    });
+
     it("de-duplicates messageIds per installation, within a batch and across batches", async () => {
       expect(await store.acceptInbound("inst-a", [event("u1", "m1"), event("u1", "m2"), event("u1", "m1"), event("u1", null)], 1000)).toEqual({
         accepted: 3,

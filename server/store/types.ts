@@ -239,8 +239,23 @@ export interface Store {
   /** Removes the installation, its secrets and every row that belongs to it. */
   deleteInstallation(uid: string): Promise<void>;
 
+  /**
+   * Commits one request's accepted events as a single staged row: the cheapest durable write, so that ingest can
+   * answer 2xx as soon as it returns. `expandStaged` turns them into sync-log rows later.
+   */
+  stageInbound(installationUid: string, events: InboundEvent[], now: number): Promise<void>;
+  /**
+   * Moves the oldest staged requests (whole ones, at least one, up to about `maxEvents` events) into the sync log
+   * as `acceptInbound` does, dated when they were received; returns how many events it moved. With several
+   * processes, one expands at a time and the others get 0.
+   */
+  expandStaged(maxEvents: number): Promise<number>;
   /** Commits accepted events in one transaction; messageIds seen before (per installation) become `deduplicated` rows. */
   acceptInbound(installationUid: string, events: InboundEvent[], now: number): Promise<{ accepted: number; duplicates: number }>;
+  /** Events of the installation accepted but not yet expanded into the sync log. */
+  stagedEvents(installationUid: string): Promise<number>;
+  /** When the oldest accepted event not yet planned (staged or queued) was received; null when there is none. */
+  oldestUnplanned(): Promise<number | null>;
   appendFinal(installationUid: string, entries: FinalLogEntry[], now: number): Promise<number[]>;
   /** Accepted events not yet delivered, filtered or failed: what ingest backpressure measures. */
   unsettledBacklog(): Promise<number>;

@@ -1,6 +1,7 @@
 /**
  * The summary of one period: the funnel of received events (received → rejected / deduplicated / filtered /
- * pending → delivered / failed / dead-lettered), the Personalize requests, throughput, success rate and p95
+ * pending → delivered / failed / dead-lettered; events accepted a moment ago and not yet in the log count as received
+ * and pending), the Personalize requests, throughput, success rate and p95
  * latency per time bucket (every bucket present, so charts have no holes), top errors and top filter reasons with
  * sample rows, and the latest error.
  */
@@ -67,8 +68,9 @@ export function bucketSizeFor(spanMs: number): number {
 export async function summarizeLog(store: Store, installationUid: string, from: number, to: number): Promise<LogSummary> {
   const window = { installationUid, from, to };
   const bucketMs = bucketSizeFor(to - from);
-  const [aggregates, topErrors, filterReasons, [latest]] = await Promise.all([
+  const [aggregates, staged, topErrors, filterReasons, [latest]] = await Promise.all([
     store.aggregateLog(window, bucketMs),
+    store.stagedEvents(installationUid),
     store.groupErrors(window, ERROR_STATUSES, TOP_GROUPS, SAMPLES),
     store.groupErrors(window, DISCARD_STATUSES, TOP_GROUPS, SAMPLES),
     store.queryLog({ installationUid, statuses: ERROR_STATUSES, limit: 1 }),
@@ -77,7 +79,7 @@ export async function summarizeLog(store: Store, installationUid: string, from: 
     from,
     to,
     bucketMs,
-    ...funnelOf(aggregates.counts),
+    ...funnelOf(aggregates.counts, staged),
     latency: { requestP95Ms: aggregates.requestLatencyP95, deliveryP95Ms: aggregates.deliveryP95 },
     buckets: bucketsOf(aggregates, from, to, bucketMs),
     topErrors,
@@ -86,18 +88,18 @@ export async function summarizeLog(store: Store, installationUid: string, from: 
   };
 }
 
-function funnelOf(counts: LogAggregates["counts"]): Pick<LogSummary, "funnel" | "requests"> {
+function funnelOf(counts: LogAggregates["counts"], staged: number): Pick<LogSummary, "funnel" | "requests"> {
   const count = (inbound: boolean, ...statuses: LogStatus[]) =>
     counts
       .filter((c) => (c.direction === "inbound") === inbound && (statuses.length === 0 || statuses.includes(c.status)))
       .reduce((sum, c) => sum + c.count, 0);
   return {
     funnel: {
-      received: count(true),
+      received: count(true) + staged,
       rejected: count(true, "rejected"),
       deduplicated: count(true, "deduplicated"),
       filtered: count(true, "filtered"),
-      pending: count(true, "queued", "processing", "pending_retry"),
+      pending: count(true, "queued", "processing", "pending_retry") + staged,
       delivered: count(true, "delivered"),
       failed: count(true, "failed"),
       deadLettered: count(true, "dead_lettered"),

@@ -1,5 +1,6 @@
 /** Helpers for the sync-log tests and benchmark: send Segment events, wait for delivery to settle, open the stream. */
 import { eventually, type TestInstallation, type TestStack } from "../testing/harness.ts";
+import type { LogSummary } from "./log-summary.ts";
 import type { LogItem } from "./log-view.ts";
 import { connectEventStream, type EventStreamClient } from "./sse-client.ts";
 
@@ -7,8 +8,6 @@ export const MAPPED_CONFIGURATION = {
   attributeMappings: [{ id: "plan", source: "traits.plan", attribute: "plan", type: "string" as const }],
   eventMappings: [{ id: "order", source: "track" as const, segmentEvent: "Order Completed", personalizeEvent: "order_completed" }],
 };
-
-const OPEN_STATUSES = "queued,processing,pending_retry,pending,in_flight";
 
 export async function sendEvents(stack: TestStack, installation: TestInstallation, batch: object[]): Promise<void> {
   const response = await fetch(`${stack.url}/v1/batch`, {
@@ -35,8 +34,16 @@ export async function listAll(installation: TestInstallation, query = ""): Promi
 }
 
 /** Waits until no row of the installation is queued or being delivered. */
+/** Waits until every accepted event is in the log and nothing is open, then lists the rows. */
 export async function settled(installation: TestInstallation, timeoutMs = 15_000): Promise<LogItem[]> {
-  await eventually(async () => (await listAll(installation, `status=${OPEN_STATUSES}`)).length === 0, timeoutMs, 50);
+  await eventually(
+    async () => {
+      const { funnel, requests } = await getJson<LogSummary>(installation, "/api/log/summary");
+      return funnel.pending === 0 && requests.pending === 0;
+    },
+    timeoutMs,
+    50,
+  );
   return listAll(installation);
 }
 

@@ -26,6 +26,7 @@ import { startPersonalizeEmulator, type EmulatorFixtures, type PersonalizeEmulat
 import { startServer, type RunningServer } from "../runtime.ts";
 import { generateSecretKeySpec } from "../security/secret-box.ts";
 import { isPostgresUrl } from "../store/open-store.ts";
+import type { Store } from "../store/types.ts";
 import { createTestDatabase } from "./postgres.ts";
 
 export const TEST_APP_UID = "test-app-uid";
@@ -260,4 +261,9 @@ export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 10_
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
   throw new Error(`condition not met within ${timeoutMs} ms (last value: ${JSON.stringify(last)})`);
+}
+
+/** Waits until the store has expanded every accepted event of the installation into its sync log. */
+export async function inLog(store: Store, installationUid: string, timeoutMs = 10_000): Promise<void> {
+  await eventually(async () => (await store.stagedEvents(installationUid)) === 0, timeoutMs, 10);
 }

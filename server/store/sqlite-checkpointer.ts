@@ -1,0 +1,56 @@
+/**
+ * WAL checkpoints on a thread of their own. SQLite's automatic checkpoint runs inside whichever COMMIT crosses the
+ * threshold and fsyncs the database file there, stalling the event loop (ingest acks, deliveries) for the
+ * duration; measured, turning it off raised delivered events/s by 12–45 % on the benchmark. This thread opens its
+ * own connection and runs a PASSIVE checkpoint (it never blocks a writer) every `intervalMs`; the store's
+ * connection sets `wal_autocheckpoint = 0` only once this thread is up, and turns it back on if the thread dies,
+ * so the WAL never grows unchecked.
+ */
+import { createRequire } from "node:module";
+import { Worker } from "node:worker_threads";
+
+const CHECKPOINT_THREAD = `
+const { parentPort, workerData } = require("node:worker_threads");
+const Database = require(workerData.driver);
+const db = new Database(workerData.path, { fileMustExist: true });
+db.pragma("busy_timeout = 5000");
+db.pragma("journal_size_limit = " + workerData.journalSizeLimit);
+const timer = setInterval(() => {
+  try { db.pragma("wal_checkpoint(PASSIVE)"); } catch (error) { parentPort.postMessage({ error: String(error) }); }
+}, workerData.intervalMs);
+parentPort.on("message", () => { clearInterval(timer); db.close(); parentPort.close(); });
+parentPort.postMessage({ ready: true });
+`;
+
+export interface Checkpointer {
+  stop(): Promise<void>;
+}
+
+export function startCheckpointer(
+  path: string,
+  options: { intervalMs: number; journalSizeLimit: number; onReady(): void; onFailure(error: Error): void },
+): Checkpointer {
+  const driver = createRequire(import.meta.url).resolve("better-sqlite3");
+  const worker = new Worker(CHECKPOINT_THREAD, {
+    eval: true,
+    workerData: { path, driver, intervalMs: options.intervalMs, journalSizeLimit: options.journalSizeLimit },
+  });
+  worker.unref();
+  let stopping = false;
+  const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
+  worker.on("message", (message: { ready?: true; error?: string }) => {
+    if (message.ready) options.onReady();
+    else if (message.error) options.onFailure(new Error(message.error));
+  });
+  worker.on("error", (error) => options.onFailure(error));
+  worker.once("exit", () => {
+    if (!stopping) options.onFailure(new Error("the checkpoint thread exited"));
+  });
+  return {
+    async stop() {
+      stopping = true;
+      worker.postMessage("stop");
+      await exited;
+    },
+  };
+}
