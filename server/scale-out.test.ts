@@ -11,10 +11,9 @@ import { afterEach, expect, it } from "vitest";
 import { startPersonalizeEmulator, type PersonalizeEmulator } from "./emulators/personalize/index.ts";
 import { createSecretBox, generateSecretKeySpec, parseSecretKeys } from "./security/secret-box.ts";
 import { openPostgresStore } from "./store/postgres-store.ts";
-import type { LogStatus } from "./store/types.ts";
 import { connectEventStream } from "./sync-log/sse-client.ts";
 import { rowsOf } from "./sync-log/test-support.ts";
-import { eventually, installOn, lenientFixtures, startFakeContentstack, TEST_APP_UID, TEST_PROJECT_UID } from "./testing/harness.ts";
+import { drained, eventually, installOn, lenientFixtures, startFakeContentstack, TEST_APP_UID, TEST_PROJECT_UID } from "./testing/harness.ts";
 import { createTestDatabase } from "./testing/postgres.ts";
 import { describePostgres } from "./testing/postgres-suite.ts";
 import { spawnServerProcess, type ServerProcess } from "./testing/server-process.ts";
@@ -26,7 +25,6 @@ const WORKERS = 3;
 /** Requests in flight per worker (DELIVERY_CONCURRENCY): at most this many can reach Personalize twice. */
 const WORKER_CONCURRENCY = 64;
 const ROUNDS = Math.ceil(EVENTS / USERS);
-const OPEN_STATUSES: LogStatus[] = ["queued", "processing", "pending", "pending_retry", "in_flight"];
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -79,7 +77,7 @@ describePostgres("scale-out on PostgreSQL", () => {
     });
     expect(warmUp.status).toBe(200);
     await eventually(
-      async () => (await store.queryLog({ installationUid: installation.uid, statuses: OPEN_STATUSES, limit: 1 })).length === 0,
+      () => drained(store, installation.uid),
       60_000,
       100,
     );
@@ -144,7 +142,7 @@ describePostgres("scale-out on PostgreSQL", () => {
     expect(failures).toEqual([]);
 
     await eventually(
-      async () => (await store.queryLog({ installationUid: installation.uid, statuses: OPEN_STATUSES, limit: 1 })).length === 0,
+      () => drained(store, installation.uid),
       120_000,
       200,
     );

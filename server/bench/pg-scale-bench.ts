@@ -13,8 +13,7 @@ import { join } from "node:path";
 import type { PersonalizeEmulator } from "../emulators/personalize/index.ts";
 import { createSecretBox, generateSecretKeySpec, parseSecretKeys } from "../security/secret-box.ts";
 import { openStore } from "../store/open-store.ts";
-import type { LogStatus } from "../store/types.ts";
-import { eventually, installOn, startFakeContentstack, TEST_APP_UID, TEST_PROJECT_UID, type FakeContentstack } from "../testing/harness.ts";
+import { drained, eventually, installOn, startFakeContentstack, TEST_APP_UID, TEST_PROJECT_UID, type FakeContentstack } from "../testing/harness.ts";
 import { createTestDatabase } from "../testing/postgres.ts";
 import { spawnServerProcess, type ServerProcess } from "../testing/server-process.ts";
 import { edgeFailures, startBenchEmulator } from "./bench-emulator.ts";
@@ -23,7 +22,6 @@ import { EVENTS_PER_BATCH, postBatches } from "./tracking-load.ts";
 import { batchBodies, BENCH_CONFIGURATION, buildStream, expectedAttributes, type SegmentMessage } from "./workload.ts";
 
 const WORKER_COUNTS = [1, 2, 4] as const;
-const OPEN_STATUSES: LogStatus[] = ["queued", "processing", "pending", "pending_retry", "in_flight"];
 const DRAIN_TIMEOUT_MS = 300_000;
 
 export interface PgScaleFigures {
@@ -120,7 +118,7 @@ async function runOnce(
     const thawedAt = performance.now();
     for (const worker of workers) worker.child.kill("SIGCONT");
     await eventually(
-      async () => (await store.queryLog({ installationUid: installation.uid, statuses: OPEN_STATUSES, limit: 1 })).length === 0,
+      () => drained(store, installation.uid),
       DRAIN_TIMEOUT_MS,
       10,
     );

@@ -72,7 +72,8 @@ export async function runTwoWayBench(options: BenchOptions): Promise<SectionResu
     const store = new Database(databasePath, { readonly: true, fileMustExist: true });
     try {
       const open = store.prepare(
-        "SELECT 1 FROM sync_log WHERE status IN ('queued', 'processing', 'pending', 'pending_retry', 'in_flight') LIMIT 1",
+        `SELECT 1 FROM sync_log WHERE status IN ('queued', 'processing', 'pending', 'pending_retry', 'in_flight')
+         UNION ALL SELECT 1 FROM inbound_staged LIMIT 1`,
       );
       await eventually(() => open.get() === undefined, 120_000, 50);
       // Checks wait a second after the last update of a user before they run.

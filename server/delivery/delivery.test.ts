@@ -1,7 +1,7 @@
 import { Analytics } from "@segment/analytics-node";
 import { afterEach, describe, expect, it } from "vitest";
 import type { PersonalizeEmulator } from "../emulators/personalize/index.ts";
-import { TEST_PROJECT_UID, eventually, startTestStack, type TestStack } from "../testing/harness.ts";
+import { TEST_PROJECT_UID, drained, eventually, startTestStack, type TestStack } from "../testing/harness.ts";
 import { startProcessStack, type ProcessStack } from "../testing/process-stack.ts";
 
 const seqMapping = {
@@ -47,14 +47,7 @@ describe("delivery under faults", () => {
     expect(faulted.length).toBeGreaterThan(0);
     stack.personalize.clearFaults();
 
-    await eventually(async () => {
-      const open = await stack.server.store.queryLog({
-        installationUid: installation.uid,
-        statuses: ["queued", "processing", "pending_retry", "pending", "in_flight"],
-        limit: 1,
-      });
-      return open.length === 0;
-    }, 30_000, 100);
+    await eventually(() => drained(stack.server.store, installation.uid), 30_000, 100);
     const failed = await stack.server.store.queryLog({ installationUid: installation.uid, statuses: ["failed", "dead_lettered"], limit: 5 });
     expect(failed).toEqual([]);
     for (const userId of users) {
@@ -138,14 +131,7 @@ describe("crash safety", () => {
     await stack.restart({ signal: "SIGTERM" });
     const store = await stack.openStore();
     cleanups.push(() => store.close());
-    await eventually(async () => {
-      const open = await store.queryLog({
-        installationUid: installation.uid,
-        statuses: ["queued", "processing", "pending_retry", "pending", "in_flight"],
-        limit: 1,
-      });
-      return open.length === 0;
-    }, 30_000, 100);
+    await eventually(() => drained(store, installation.uid), 30_000, 100);
 
     const inbound = await store.queryLog({ installationUid: installation.uid, directions: ["inbound"], limit: 100_000 });
     const stored = new Set(inbound.filter((r) => r.status !== "deduplicated").map((r) => r.messageId));

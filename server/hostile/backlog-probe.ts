@@ -1,6 +1,6 @@
 /**
  * Reads how far delivery is behind straight from the SQLite file, read-only, once a second during load: events
- * still `queued` (what ingest backpressure counts today) and every inbound event not yet delivered.
+ * not yet planned (staged or `queued`) and every accepted event not yet delivered (what ingest backpressure counts).
  */
 import Database from "better-sqlite3";
 
@@ -12,9 +12,11 @@ export interface BacklogProbe {
 
 export function openBacklogProbe(databasePath: string): BacklogProbe {
   const db = new Database(databasePath, { readonly: true, fileMustExist: true });
-  const queued = db.prepare("SELECT count(*) AS n FROM sync_log WHERE status = 'queued'");
+  const staged = "(SELECT coalesce(sum(event_count), 0) FROM inbound_staged)";
+  const queued = db.prepare(`SELECT (SELECT count(*) FROM sync_log WHERE status = 'queued') + ${staged} AS n`);
   const undelivered = db.prepare(
-    "SELECT count(*) AS n FROM sync_log WHERE direction = 'inbound' AND status IN ('queued', 'processing', 'pending_retry')",
+    `SELECT (SELECT count(*) FROM sync_log WHERE direction = 'inbound' AND status IN ('queued', 'processing', 'pending_retry'))
+       + ${staged} AS n`,
   );
   return {
     queued: () => (queued.get() as { n: number }).n,

@@ -26,7 +26,7 @@ import { startPersonalizeEmulator, type EmulatorFixtures, type PersonalizeEmulat
 import { startServer, type RunningServer } from "../runtime.ts";
 import { generateSecretKeySpec } from "../security/secret-box.ts";
 import { isPostgresUrl } from "../store/open-store.ts";
-import type { Store } from "../store/types.ts";
+import type { LogStatus, Store } from "../store/types.ts";
 import { createTestDatabase } from "./postgres.ts";
 
 export const TEST_APP_UID = "test-app-uid";
@@ -266,4 +266,13 @@ export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 10_
 /** Waits until the store has expanded every accepted event of the installation into its sync log. */
 export async function inLog(store: Store, installationUid: string, timeoutMs = 10_000): Promise<void> {
   await eventually(async () => (await store.stagedEvents(installationUid)) === 0, timeoutMs, 10);
+}
+
+/** Statuses of rows still on their way: an inbound event not yet settled, an outbound request not yet finished. */
+export const OPEN_STATUSES: LogStatus[] = ["queued", "processing", "pending_retry", "pending", "in_flight"];
+
+/** True once every accepted event of the installation is in its log and none of its rows is open. */
+export async function drained(store: Store, installationUid: string): Promise<boolean> {
+  if ((await store.stagedEvents(installationUid)) > 0) return false;
+  return (await store.queryLog({ installationUid, statuses: OPEN_STATUSES, limit: 1 })).length === 0;
 }
