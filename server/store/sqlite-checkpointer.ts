@@ -49,6 +49,8 @@ export function startCheckpointer(
   return {
     async stop() {
       stopping = true;
+      // Unreferenced, the thread would not keep the process alive while we wait for it to close its connection.
+      worker.ref();
       worker.postMessage("stop");
       await exited;
     },
