@@ -3,6 +3,7 @@
  * not yet planned (staged or `queued`) and every accepted event not yet delivered (what ingest backpressure counts).
  */
 import Database from "better-sqlite3";
+import { SQL } from "../store/statements.ts";
 
 export interface BacklogProbe {
   queued(): number;
@@ -12,12 +13,10 @@ export interface BacklogProbe {
 
 export function openBacklogProbe(databasePath: string): BacklogProbe {
   const db = new Database(databasePath, { readonly: true, fileMustExist: true });
-  const staged = "(SELECT coalesce(sum(event_count), 0) FROM inbound_staged)";
-  const queued = db.prepare(`SELECT (SELECT count(*) FROM sync_log WHERE status = 'queued') + ${staged} AS n`);
-  const undelivered = db.prepare(
-    `SELECT (SELECT count(*) FROM sync_log WHERE direction = 'inbound' AND status IN ('queued', 'processing', 'pending_retry'))
-       + ${staged} AS n`,
+  const queued = db.prepare(
+    "SELECT (SELECT count(*) FROM sync_log WHERE status = 'queued') + (SELECT coalesce(sum(event_count), 0) FROM inbound_staged) AS n",
   );
+  const undelivered = db.prepare(SQL.backlog);
   return {
     queued: () => (queued.get() as { n: number }).n,
     undelivered: () => (undelivered.get() as { n: number }).n,

@@ -269,7 +269,7 @@ export async function inLog(store: Store, installationUid: string, timeoutMs = 1
 }
 
 /** Statuses of rows still on their way: an inbound event not yet settled, an outbound request not yet finished. */
-export const OPEN_STATUSES: LogStatus[] = ["queued", "processing", "pending_retry", "pending", "in_flight"];
+const OPEN_STATUSES: LogStatus[] = ["queued", "processing", "pending_retry", "pending", "in_flight"];
 
 /** True once every accepted event of the installation is in its log and none of its rows is open. */
 export async function drained(store: Store, installationUid: string): Promise<boolean> {
