@@ -1,6 +1,6 @@
 import { Analytics } from "@segment/analytics-node";
 import type { FrameLocator, Page } from "@playwright/test";
-import { APP_URL, DEV_PROJECT_UID, EMULATOR_URL, HOST_URL, emulator, expect, openLocation, received, test } from "./fixtures";
+import { APP_URL, DEV_PROJECT_UID, EMULATOR_URL, HOST_URL, configureInstallation, emulator, expect, openLocation, received, test } from "./fixtures";
 
 /** What Contentstack holds for a freshly installed app: nothing configured yet. */
 async function resetInstallation(): Promise<void> {
@@ -27,8 +27,6 @@ async function save(page: Page): Promise<void> {
   await page.locator("#save-button").click();
   await expect(page.locator("#save-message")).toHaveAttribute("data-status", "ok");
 }
-
-test.describe.configure({ mode: "serial" });
 
 test.describe("App Configuration screen", () => {
   test("a full setup from empty, with both sides picked from autocomplete, delivers by the new mapping", async ({ page }) => {
@@ -109,13 +107,15 @@ test.describe("App Configuration screen", () => {
   });
 
   test("Create in Personalize creates the missing attribute in the emulator and clears the flag", async ({ page }) => {
+    // Two mapping rows (plan, lifetime_value), so the new row is the third.
+    await configureInstallation();
     const app = await openLocation(page, "APP_CONFIG_WIDGET");
     await app.getByTestId("add-attribute-row").click();
-    await app.getByTestId("attribute-row-1-source").fill("favorite_color");
-    await app.getByTestId("attribute-row-1-attribute").fill("favorite_color");
-    await expect(app.getByTestId("attribute-row-1-missing")).toBeVisible();
-    await app.getByTestId("attribute-row-1-create").click();
-    await expect(app.getByTestId("attribute-row-1-missing")).toHaveCount(0);
+    await app.getByTestId("attribute-row-2-source").fill("favorite_color");
+    await app.getByTestId("attribute-row-2-attribute").fill("favorite_color");
+    await expect(app.getByTestId("attribute-row-2-missing")).toBeVisible();
+    await app.getByTestId("attribute-row-2-create").click();
+    await expect(app.getByTestId("attribute-row-2-missing")).toHaveCount(0);
     const attributes = (await fetch(`${EMULATOR_URL}/management/attributes`, {
       headers: { authtoken: "dev-management-token", "x-project-uid": DEV_PROJECT_UID },
     }).then((r) => r.json())) as Array<{ key: string }>;
@@ -123,6 +123,7 @@ test.describe("App Configuration screen", () => {
   });
 
   test("the event tester shows the exact requests for an identify, a track and an Engage audience event", async ({ page }) => {
+    await configureInstallation();
     const app = await openLocation(page, "APP_CONFIG_WIDGET");
     const cases = [
       {

@@ -1,4 +1,8 @@
-import { APP_URL, DEV_PROJECT_UID, expect, openLocation, received, test } from "./fixtures";
+import { APP_URL, DEV_PROJECT_UID, configureInstallation, expect, openLocation, received, test } from "./fixtures";
+
+test.beforeEach(async () => {
+  await configureInstallation();
+});
 
 test.describe("the app inside the Contentstack host simulator", () => {
   test("the config screen loads through the real app-sdk and obtains a session from the app-token", async ({ page }) => {

@@ -530,8 +530,12 @@ for (const backend of backends) {
 
       unsubscribe();
       notices.length = 0;
-      await store.appendFinal("inst-a", [{ direction: "inbound", status: "rejected" }], 3000);
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      // A listener still subscribed shows when the notice has gone out; the unsubscribed one must not have had it.
+      const witnessed: ChangeNotice[] = [];
+      const stopWitness = store.onChange((notice) => witnessed.push(notice));
+      const [rejected] = await store.appendFinal("inst-a", [{ direction: "inbound", status: "rejected" }], 3000);
+      await eventually(() => witnessed.some((notice) => notice.ids.includes(rejected!)), 5000, 10);
+      stopWitness();
       expect(notices).toEqual([]);
     });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { HttpError } from "../http/errors.ts";
+import { eventually } from "../testing/harness.ts";
 import type { LogQuery, LogRow, Store } from "../store/types.ts";
 import { createRetryJobs, type RetryJob } from "./bulk-retry.ts";
 
@@ -47,13 +48,11 @@ function fakeStore(rows: LogRow[], gated = false) {
 
 const log = { warn: () => undefined };
 
-async function settle(jobs: ReturnType<typeof createRetryJobs>, id: string): Promise<RetryJob> {
-  for (let i = 0; i < 200; i += 1) {
+function settle(jobs: ReturnType<typeof createRetryJobs>, id: string): Promise<RetryJob> {
+  return eventually(() => {
     const job = jobs.get("inst-a", id)!;
-    if (job.finishedAt !== null) return job;
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-  throw new Error("job did not finish");
+    return job.finishedAt !== null ? job : null;
+  }, 10_000, 5);
 }
 
 describe("bulk retry jobs", () => {
@@ -84,7 +83,7 @@ describe("bulk retry jobs", () => {
     const { store, calls, release } = fakeStore(Array.from({ length: 250 }, (_, i) => row(i + 1)), true);
     const jobs = createRetryJobs(store, log);
     const { id } = jobs.start("inst-a", {});
-    while (calls.length === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+    await eventually(() => calls.length > 0, 10_000, 1);
     expect(jobs.cancel("inst-a", id)?.finishedAt).toBeNull();
     release();
     const job = await settle(jobs, id);
@@ -101,7 +100,7 @@ describe("bulk retry jobs", () => {
     expect(jobs.cancel("inst-b", id)).toBeNull();
     const other = jobs.start("inst-b", {});
     expect(other.id).not.toBe(id);
-    while (calls.length < 2) await new Promise((resolve) => setTimeout(resolve, 1));
+    await eventually(() => calls.length >= 2, 10_000, 1);
     release();
     release();
     expect((await settle(jobs, id)).state).toBe("done");

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestStack, type TestInstallation, type TestStack } from "../testing/harness.ts";
+import { eventually, startTestStack, type TestInstallation, type TestStack } from "../testing/harness.ts";
 import type { LogEntryDetail } from "./log-detail.ts";
 import type { LogSummary } from "./log-summary.ts";
 import type { LogItem } from "./log-view.ts";
@@ -26,9 +26,10 @@ beforeAll(async () => {
     { type: "identify", userId: "u-erin", messageId: "m-erin-1", traits: { plan: "team" } },
     { type: 'a,"b', userId: "u-bob", messageId: "m-bob-3" },
   ]);
-  await settled(installation);
-  await new Promise((resolve) => setTimeout(resolve, 20));
-  secondBatchAt = Date.now();
+  const firstBatch = await settled(installation);
+  // The second batch must be stamped strictly after every row of the first, whatever the clock's resolution.
+  secondBatchAt = Math.max(...firstBatch.map((row) => row.createdAt)) + 1;
+  await eventually(() => Date.now() >= secondBatchAt);
   await sendEvents(stack, installation, [
     { type: "identify", userId: "u-alice", messageId: "m-alice-1", traits: { plan: "pro" } },
     { type: "page", userId: "u-dave", messageId: "m-dave-1", name: "Pricing" },

@@ -62,9 +62,9 @@ describe("bulk retry", () => {
   it("re-queues every failed or dead-lettered row the filter matches, reports progress, and never sends twice", async () => {
     stack.personalize.addFault({ kind: "status", status: 503, route: "PATCH /user-attributes" });
     await sendEvents(stack, installation, [{ type: "identify", userId: "b-outside", messageId: "b-outside-1", traits: { plan: "x" } }]);
-    await settled(installation);
-    const from = Date.now() + 1;
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    const before = await settled(installation);
+    const from = Math.max(...before.map((row) => row.createdAt)) + 1;
+    await eventually(() => Date.now() >= from);
     const users = ["b-1", "b-2", "b-3", "b-4", "b-5"];
     await sendEvents(stack, installation, users.map((userId) => ({ type: "identify", userId, messageId: `${userId}-m`, traits: { plan: "pro" } })));
     await settled(installation);

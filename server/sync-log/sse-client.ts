@@ -13,6 +13,8 @@ export interface EventStreamClient {
   status: number;
   received: ServerSentEvent[];
   waitFor(test: (event: ServerSentEvent) => boolean, timeoutMs?: number): Promise<ServerSentEvent>;
+  /** Settles once the response body has ended, whether the server or close() ended it. */
+  ended: Promise<void>;
   close(): void;
 }
 
@@ -40,8 +42,9 @@ export async function connectEventStream(url: string, onEvent?: (event: ServerSe
     for (const wake of waiters) wake();
   };
 
+  let ended: Promise<void> = Promise.resolve();
   if (response.ok && response.body) {
-    void (async () => {
+    ended = (async () => {
       const decoder = new TextDecoder();
       let buffer = "";
       try {
@@ -62,7 +65,8 @@ export async function connectEventStream(url: string, onEvent?: (event: ServerSe
   return {
     status: response.status,
     received,
-    waitFor(test, timeoutMs = 5000) {
+    ended,
+    waitFor(test, timeoutMs = 15_000) {
       return new Promise((resolve, reject) => {
         const check = () => {
           const found = received.find(test);

@@ -35,7 +35,7 @@ export async function listAll(installation: TestInstallation, query = ""): Promi
 
 /** Waits until no row of the installation is queued or being delivered. */
 /** Waits until every accepted event is in the log and nothing is open, then lists the rows. */
-export async function settled(installation: TestInstallation, timeoutMs = 15_000): Promise<LogItem[]> {
+export async function settled(installation: TestInstallation, timeoutMs = 30_000): Promise<LogItem[]> {
   await eventually(
     async () => {
       const { funnel, requests } = await getJson<LogSummary>(installation, "/api/log/summary");

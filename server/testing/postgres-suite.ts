@@ -1,16 +1,16 @@
 /**
  * Vitest suites that need PostgreSQL. `describePostgres` runs its suite only when the server at TEST_POSTGRES_URL
  * answers; otherwise it skips the suite and says so (on the console, and in a line of
- * test-results/postgres-skipped.txt that `npm test` repeats in its summary), or fails it when CI is set.
+ * .tmp/test-reports/postgres-skipped.txt that `npm test` repeats in its summary), or fails it when CI is set.
  */
 import { appendFileSync, mkdirSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, beforeEach, describe, it } from "vitest";
 import { PROJECT_ROOT } from "../runtime.ts";
 import { createTestDatabase, TEST_POSTGRES_URL, type TestDatabase } from "./postgres.ts";
 
-const SKIP_NOTICE_FILE = join(PROJECT_ROOT, "test-results", "postgres-skipped.txt");
+const SKIP_NOTICE_FILE = join(PROJECT_ROOT, ".tmp", "test-reports", "postgres-skipped.txt");
 
 const where = (() => {
   const url = new URL(TEST_POSTGRES_URL);
@@ -52,7 +52,7 @@ export function describePostgres(name: string, body: () => void): void {
   afterAll(() => {
     const line = `${notice}; skipped ${skipped} Postgres tests (${name})`;
     console.warn(line);
-    mkdirSync(join(PROJECT_ROOT, "test-results"), { recursive: true });
+    mkdirSync(dirname(SKIP_NOTICE_FILE), { recursive: true });
     appendFileSync(SKIP_NOTICE_FILE, `${line}\n`);
   });
   describe(name, () => {

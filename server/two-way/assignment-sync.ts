@@ -54,6 +54,7 @@ export function createAssignmentSync(options: AssignmentSyncOptions) {
   const names = new Map<string, { at: number; value: ExperienceNames }>();
   const management = createManagementClient({ limiter: createRateLimiter({ limit: 5, windowMs: 1100 }) });
   let manifestCalls = 0;
+  let completedChecks = 0;
   let timer: NodeJS.Timeout | null = null;
   let running = 0;
 
@@ -175,7 +176,10 @@ export function createAssignmentSync(options: AssignmentSyncOptions) {
       running += 1;
       check(entry.installationUid, entry.userId)
         .catch((error) => options.log.warn({ err: error }, "assignment check failed"))
-        .finally(() => (running -= 1));
+        .finally(() => {
+          running -= 1;
+          completedChecks += 1;
+        });
     }
   };
 
@@ -198,6 +202,8 @@ export function createAssignmentSync(options: AssignmentSyncOptions) {
       return sendToSegment({ host: new URL(row.request.url).origin, writeKey, calls: batch, timeoutMs: options.timeoutMs });
     },
     manifestCalls: () => manifestCalls,
+    /** Scheduled checks finished so far, whatever their outcome (anything they queued is in the store by then). */
+    completedChecks: () => completedChecks,
     start() {
       timer = setInterval(tick, 200);
       timer.unref();

@@ -108,11 +108,13 @@ describe("two-way sync: Personalize variant assignments back into Segment", () =
     expect(row).toMatchObject({ status: "delivered", httpStatus: 200 });
     expect(JSON.stringify(row)).not.toContain("wk_customer_source");
 
+    const checksBefore = stack.server.assignmentSync.completedChecks();
     await identify(installation, userId, 200);
     await eventually(async () =>
       (await stack.server.store.queryLog({ installationUid: installation.uid, eventType: "manifest", userId, limit: 5 })).length === 3,
     );
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await eventually(() => stack.server.assignmentSync.completedChecks() > checksBefore);
+    expect(await segmentRows(installation, userId)).toHaveLength(1);
     expect(segment.events()).toHaveLength(1);
   });
 

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { eventually } from "../../testing/harness.ts";
 import { startPersonalizeEmulator, type PersonalizeEmulator, type RecordedRequest } from "./index.ts";
 import { edgeHeaders, fixtures, OTHER_PROJECT, patchAttributes, project, PROJECT, TOKEN } from "./test-support.ts";
 
@@ -56,8 +57,8 @@ describe("recording", () => {
   it("filters over HTTP by path, user, project and since", async () => {
     await patchAttributes(emulator, "alice", {});
     await patchAttributes(emulator, "bob", {}, OTHER_PROJECT);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-    const since = Date.now();
+    const since = emulator.requests().at(-1)!.receivedAt + 1;
+    await eventually(() => Date.now() >= since);
     await fetch(`${emulator.url}/events`, { method: "POST", headers: edgeHeaders("alice"), body: "[]" });
 
     const query = async (search: string) =>

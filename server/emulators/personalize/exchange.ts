@@ -48,6 +48,8 @@ export const TEXT_CONTENT_TYPE = "text/plain; charset=utf-8";
 export class Exchange {
   /** Set when an injected delay preceded the normal answer, so the record says so. */
   fault: FaultKind | null = null;
+  /** How long a `delay` fault held this answer back. */
+  delayMs: number | null = null;
 
   constructor(
     readonly req: IncomingMessage,
@@ -81,7 +83,7 @@ export class Exchange {
       headers["content-length"] = String(Buffer.byteLength(body));
       this.res.writeHead(status, headers).end(body);
     }
-    this.log.respond(this.record, { status, headers, body, fault: this.fault, sentAt: Date.now() });
+    this.log.respond(this.record, { status, headers, body, fault: this.fault, delayMs: this.delayMs, sentAt: Date.now() });
   }
 
   /** Takes ownership of `headers`, like send. */
@@ -96,6 +98,6 @@ export class Exchange {
 
   /** Records that no answer will come: the connection is held open or reset. */
   abandon(fault: "hold" | "reset"): void {
-    this.log.respond(this.record, { status: null, headers: {}, body: "", fault, sentAt: Date.now() });
+    this.log.respond(this.record, { status: null, headers: {}, body: "", fault, delayMs: null, sentAt: Date.now() });
   }
 }

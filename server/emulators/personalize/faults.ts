@@ -178,6 +178,7 @@ export async function applyFault(fault: ActiveFault, exchange: Exchange, module:
     }
     case "delay": {
       const ms = rule.maxMs === undefined ? rule.ms : rule.ms + fault.random() * (rule.maxMs - rule.ms);
+      exchange.delayMs = ms;
       await new Promise<void>((resolve) => timers.after(ms, resolve));
       return true;
     }

@@ -50,11 +50,11 @@ export interface EmulatorServer {
   close(): Promise<void>;
 }
 
-export function createEmulatorServer(state: EmulatorState, routes: ReadonlyMap<string, Route>): EmulatorServer {
+export function createEmulatorServer(state: EmulatorState, routes: ReadonlyMap<string, Route>, clock: () => number): EmulatorServer {
   const timers = new PendingTimers();
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const receivedAt = Date.now();
+    const receivedAt = clock();
     const url = req.url ?? "/";
     const queryStart = url.indexOf("?");
     const path = queryStart === -1 ? url : url.slice(0, queryStart);

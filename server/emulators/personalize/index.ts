@@ -42,6 +42,8 @@ export interface PersonalizeEmulatorOptions {
   recordLimit?: number;
   /** Loaded at start and again on every reset. */
   fixtures?: EmulatorFixtures;
+  /** Epoch milliseconds at which a request counts as received (rate limits, records); tests pass one they control. */
+  clock?: () => number;
 }
 
 export interface PersonalizeEmulator {
@@ -74,7 +76,7 @@ export async function startPersonalizeEmulator(options: PersonalizeEmulatorOptio
   if (!Number.isSafeInteger(recordLimit) || recordLimit < 0) throw new InputError("recordLimit", "must be a non-negative integer");
   const routes = new Map<string, Route>([...edgeRoutes, ...managementRoutes]);
   const state = new EmulatorState(options.fixtures, recordLimit, new Set(routes.keys()));
-  const { server, close } = createEmulatorServer(state, routes);
+  const { server, close } = createEmulatorServer(state, routes, options.clock ?? Date.now);
   const host = options.host ?? "127.0.0.1";
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

@@ -4,9 +4,12 @@ import { audience, edgeHeaders, OTHER_PROJECT, patchAttributes, project, PROJECT
 
 const ORGANIZATION = "organization000000000001";
 let emulator: PersonalizeEmulator;
+/** When set, the emulator's clock stands still at this instant. */
+let frozenAt: number | null = null;
 
 beforeAll(async () => {
   emulator = await startPersonalizeEmulator({
+    clock: () => frozenAt ?? Date.now(),
     fixtures: {
       projects: [
         project({
@@ -22,7 +25,10 @@ beforeAll(async () => {
   });
 });
 afterAll(() => emulator.close());
-beforeEach(() => emulator.reset());
+beforeEach(() => {
+  frozenAt = null;
+  emulator.reset();
+});
 
 function management(path: string, init: { method?: string; headers?: Record<string, string>; body?: unknown } = {}) {
   return fetch(`${emulator.managementUrl}${path}`, {
@@ -153,7 +159,8 @@ describe("creating attributes and events", () => {
       __type: "CUSTOM",
       uid: expect.stringMatching(/^[0-9a-f]{24}$/),
     });
-    expect(Date.parse(created.createdAt as string)).toBeGreaterThan(Date.now() - 5000);
+    expect(Date.parse(created.createdAt as string)).toBeGreaterThanOrEqual(emulator.requests().at(-1)!.receivedAt);
+    expect(Date.parse(created.createdAt as string)).toBeLessThanOrEqual(Date.now());
     expect(created.updatedAt).toBe(created.createdAt);
     const listed = (await (await management("/attributes")).json()) as Array<{ uid: string }>;
     expect(listed.at(-1)).toEqual(created);
@@ -226,6 +233,7 @@ describe("creating attributes and events", () => {
 describe("rate limit", () => {
   it("answers 429 with Retry-After beyond the per-organization limit, shared by its projects", async () => {
     emulator.setDefaultStrictness({ rateLimitPerSecond: 3 });
+    frozenAt = Date.now();
     const statuses: number[] = [];
     for (let index = 0; index < 3; index++) statuses.push((await management("/events")).status);
     const limited = await management("/events", { headers: { authtoken: "other-token", "x-project-uid": OTHER_PROJECT } });
@@ -234,7 +242,9 @@ describe("rate limit", () => {
     expect(limited.headers.get("retry-after")).toBe("1");
     expect(((await limited.json()) as { error: string }).error).toBe("personalize.EVENTS.TOO_MANY_REQUESTS");
 
-    await new Promise((resolve) => setTimeout(resolve, 1050));
+    frozenAt += 999;
+    expect((await management("/events")).status).toBe(429);
+    frozenAt += 1;
     expect((await management("/events")).status).toBe(200);
   });
 

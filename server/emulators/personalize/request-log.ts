@@ -13,6 +13,8 @@ export interface RecordedResponse {
   body: string;
   /** The injected fault that shaped this answer, if any (`delay` still answers normally). */
   fault: FaultKind | null;
+  /** The delay a `delay` fault chose for this answer; null otherwise. */
+  delayMs: number | null;
   sentAt: number;
 }
 
