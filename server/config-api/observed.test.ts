@@ -36,7 +36,7 @@ describe("GET /api/observed", () => {
     ]);
     await sendBatch(other, [{ type: "identify", userId: "x", traits: { other_installation_only: true } }, { type: "track", userId: "x", event: "Elsewhere" }]);
 
-    const answer = await apiCaller(installation, []).get("/api/observed");
+    const answer = await apiCaller(installation).get("/api/observed");
     expect(answer.status).toBe(200);
     const { traits, events } = answer.body as {
       traits: Array<{ path: string; count: number; lastSeen: string }>;
@@ -64,10 +64,11 @@ describe("GET /api/observed", () => {
   });
 
   it("does not count a redelivered event twice", async () => {
+    const own = await stack.install();
     const event = { type: "track", userId: "u3", event: "Redelivered", messageId: "msg-redelivered-1" };
-    await sendBatch(installation, [event]);
-    await sendBatch(installation, [event]);
-    const { body } = await apiCaller(installation, []).get("/api/observed");
+    await sendBatch(own, [event]);
+    await sendBatch(own, [event]);
+    const { body } = await apiCaller(own).get("/api/observed");
     expect(body.events).toContainEqual(expect.objectContaining({ source: "track", name: "Redelivered", count: 1 }));
   });
 });

@@ -1,4 +1,4 @@
-/** Helpers shared by the config API tests: the draft the config screen would send, and JSON calls that keep every answer's text. */
+/** Helpers shared by the config API tests: the draft the config screen would send, and JSON calls checked for secrets. */
 import type { ConfigurationInput, ServerConfiguration } from "../../src/shared/installation-config.ts";
 import { TEST_PROJECT_UID, type TestInstallation, type TestStack } from "../testing/harness.ts";
 
@@ -29,12 +29,18 @@ export function draftFor(
   };
 }
 
-/** Calls the API as the config screen does; every answer's raw text goes to `transcript` for the secrets check. */
-export function apiCaller(installation: TestInstallation, transcript: string[]) {
+/**
+ * Calls the API as the config screen does. An answer that carries a raw secret (the Management token, the
+ * installation's write key or shared secret) fails the calling test, whichever test it is.
+ */
+export function apiCaller(installation: TestInstallation) {
+  const secrets = [MANAGEMENT_TOKEN, installation.writeKey, installation.sharedSecret];
   const call = async <T>(method: "GET" | "POST", path: string, body?: unknown): Promise<Answer<T>> => {
     const response = await installation.api(path, { method, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
     const text = await response.text();
-    transcript.push(text);
+    for (const secret of secrets) {
+      if (text.includes(secret)) throw new Error(`${method} ${path} answered with a raw secret (••••${secret.slice(-4)})`);
+    }
     return { status: response.status, body: text ? JSON.parse(text) : null };
   };
   return {

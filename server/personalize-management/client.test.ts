@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { managementAuthHeader, readErrorMessage } from "./client.ts";
+import { startPersonalizeEmulator } from "../emulators/personalize/index.ts";
+import { fixtures, project, PROJECT, TOKEN } from "../emulators/personalize/test-support.ts";
+import { createManagementClient, managementAuthHeader, readErrorMessage } from "./client.ts";
+import { createRateLimiter } from "./rate-limiter.ts";
 
 describe("readErrorMessage (personalize-api.md §7.1 order: errors, error, error_message, message)", () => {
   it.each([
@@ -21,5 +24,32 @@ describe("managementAuthHeader", () => {
   it("sends a user authtoken as authtoken and an OAuth token as Bearer, never both", () => {
     expect(managementAuthHeader("t0k", "authtoken")).toEqual({ authtoken: "t0k" });
     expect(managementAuthHeader("t0k", "bearer")).toEqual({ authorization: "Bearer t0k" });
+  });
+});
+
+describe("a rate-limited answer", () => {
+  it("is waited out for its Retry-After and the request sent again, at most twice", async () => {
+    const emulator = await startPersonalizeEmulator({ fixtures: fixtures(project()) });
+    try {
+      const api = createManagementClient({ limiter: createRateLimiter({ limit: 10, windowMs: 1000 }) })({
+        baseUrl: emulator.managementUrl,
+        projectUid: PROJECT,
+        token: TOKEN,
+        tokenType: "authtoken",
+        organizationUid: "org-1",
+      });
+      emulator.addFault({ kind: "rate-limit", retryAfterSeconds: 1, route: "GET /management/attributes", times: 1 });
+      expect(await api.list("attributes")).toEqual(expect.any(Array));
+      const statuses = () => emulator.requests({ path: "/management/attributes" }).map((r) => r.response?.status);
+      expect(statuses()).toEqual([429, 200]);
+      const [limited, retried] = emulator.requests({ path: "/management/attributes" });
+      expect(retried!.receivedAt - limited!.response!.sentAt).toBeGreaterThanOrEqual(1000);
+
+      emulator.addFault({ kind: "rate-limit", retryAfterSeconds: 1, route: "GET /management/attributes", times: 3 });
+      await expect(api.list("attributes")).rejects.toMatchObject({ status: 429 });
+      expect(statuses()).toEqual([429, 200, 429, 429, 429]);
+    } finally {
+      await emulator.close();
+    }
   });
 });

@@ -4,7 +4,7 @@
  * errors read from `errors`, `error`, `error_message`, `message` in that order (§7.1), with the token masked.
  */
 import { maskSecret, type ServerConfiguration } from "../../src/shared/installation-config.ts";
-import { requestJson, TransportError } from "./json-request.ts";
+import { requestJson, TransportError, type JsonAnswer } from "./json-request.ts";
 import type { RateLimiter } from "./rate-limiter.ts";
 
 export type ManagementTokenType = ServerConfiguration["personalizeManagementTokenType"];
@@ -32,6 +32,17 @@ export class ManagementApiError extends Error {
 }
 
 export const MANAGEMENT_TIMEOUT_MS = 10_000;
+/**
+ * Our budget keeps under the limit as we send, but requests can still arrive bunched (a busy event loop, the
+ * network), so a 429 is waited out (Retry-After seconds, capped) and the request sent again, at most twice.
+ */
+const RATE_LIMITED_RETRIES = 2;
+const MAX_RETRY_AFTER_MS = 5000;
+
+function retryAfterMs(header: string | null): number {
+  const seconds = header !== null && /^\d+$/.test(header.trim()) ? Number(header) : 1;
+  return Math.min(Math.max(seconds, 1) * 1000, MAX_RETRY_AFTER_MS);
+}
 
 export function managementAuthHeader(token: string, tokenType: ManagementTokenType): Record<string, string> {
   return tokenType === "bearer" ? { authorization: `Bearer ${token}` } : { authtoken: token };
@@ -79,13 +90,17 @@ export function createManagementClient(options: { limiter: RateLimiter; timeoutM
         accept: "application/json",
       };
       if (body !== undefined) headers["content-type"] = "application/json";
-      await options.limiter.acquire(target.organizationUid);
-      let answer;
-      try {
-        answer = await requestJson(`${target.baseUrl}/${resource}`, { method, headers, body, timeoutMs });
-      } catch (error) {
-        if (error instanceof TransportError) throw new ManagementApiError(null, error.message);
-        throw error;
+      let answer: JsonAnswer;
+      for (let retries = 0; ; retries += 1) {
+        await options.limiter.acquire(target.organizationUid);
+        try {
+          answer = await requestJson(`${target.baseUrl}/${resource}`, { method, headers, body, timeoutMs });
+        } catch (error) {
+          if (error instanceof TransportError) throw new ManagementApiError(null, error.message);
+          throw error;
+        }
+        if (answer.status !== 429 || retries === RATE_LIMITED_RETRIES) break;
+        await new Promise((resolve) => setTimeout(resolve, retryAfterMs(answer.retryAfter)));
       }
       if (answer.status < 200 || answer.status > 299) {
         const message = readErrorMessage(answer.body) ?? `HTTP ${answer.status}`;

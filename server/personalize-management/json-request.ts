@@ -9,6 +9,8 @@ export interface JsonAnswer {
   status: number;
   /** Parsed JSON; the raw text when the body is not JSON; null when empty. */
   body: unknown;
+  /** The Retry-After header as sent, if any. */
+  retryAfter: string | null;
 }
 
 export class TransportError extends Error {}
@@ -45,7 +47,8 @@ export async function requestJson(
   } catch (error) {
     throw new TransportError(describeFailure(error as Error & { code?: string }, init.timeoutMs));
   }
-  return { status: response.statusCode, body: parseJsonOrText(text) };
+  const retryAfter = response.headers["retry-after"];
+  return { status: response.statusCode, body: parseJsonOrText(text), retryAfter: typeof retryAfter === "string" ? retryAfter : null };
 }
 
 function describeFailure(error: Error & { code?: string; cause?: unknown }, timeoutMs: number): string {

@@ -129,6 +129,12 @@ export class FaultSet {
     this.active = [];
   }
 
+  /** As right after start: no rules, and ids count from fault-1 again. */
+  reset(): void {
+    this.active = [];
+    this.nextId = 1;
+  }
+
   get size(): number {
     return this.active.length;
   }

@@ -71,7 +71,7 @@ export class EmulatorState {
     this.projects = new Map();
     this.defaults = LENIENT_STRICTNESS;
     this.log = new RequestLog(this.recordLimit);
-    this.faults.clear();
+    this.faults.reset();
     this.rateWindows = new RateWindows();
     if (this.initialFixtures) this.loadFixtures(this.initialFixtures);
   }
