@@ -107,7 +107,11 @@ describe("two-way sync: Personalize variant assignments back into Segment", () =
       },
     });
     expect(segment.batches().filter((b) => b.events.some((event) => event.userId === userId)).map((b) => b.writeKey)).toEqual(["wk_customer_source"]);
-    const [row] = await segmentRows(installation, userId);
+    // Segment has the event a moment before the worker records the attempt that sent it.
+    const [row] = await eventually(async () => {
+      const rows = await segmentRows(installation, userId);
+      return rows[0]?.status === "delivered" ? rows : null;
+    });
     expect(row).toMatchObject({ status: "delivered", httpStatus: 200 });
     expect(JSON.stringify(row)).not.toContain("wk_customer_source");
 
