@@ -53,7 +53,7 @@ for (const { name, file = name, args } of vitestRuns) {
   for (const suite of report.testResults) {
     const file = relative(process.cwd(), suite.name);
     const failedTests = suite.assertionResults.filter((test) => test.status === "failed");
-    for (const test of failedTests) failures.push(`${file} › ${test.fullName}`);
+    for (const test of failedTests) failures.push([file, ...test.ancestorTitles, test.title].join(" › "));
     // A file that failed outside any test (an import error, a failing hook) has no failed test to name.
     if (suite.status === "failed" && failedTests.length === 0) failures.push(`${file}: ${(suite.message || "failed").split("\n")[0]}`);
   }
