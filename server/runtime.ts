@@ -109,7 +109,7 @@ export async function startServer(settings: ServerSettings, options: RuntimeOpti
         concurrency: settings.DELIVERY_CONCURRENCY,
         batchWindowMs: settings.DELIVERY_BATCH_WINDOW_MS,
         planBatchSize: settings.DELIVERY_PLAN_BATCH,
-        leaseMs: settings.DELIVERY_TIMEOUT_MS * 3,
+        requestTimeoutMs: settings.DELIVERY_TIMEOUT_MS,
         retryPolicy: {
           baseDelayMs: settings.DELIVERY_RETRY_BASE_MS,
           maxDelayMs: 10 * 60 * 1000,

@@ -15,7 +15,8 @@ export interface WorkerOptions {
   concurrency: number;
   batchWindowMs: number;
   planBatchSize: number;
-  leaseMs: number;
+  /** How long a request may take (DELIVERY_TIMEOUT_MS); a claim is leased for that plus LEASE_MARGIN_MS. */
+  requestTimeoutMs: number;
   retryPolicy: RetryPolicy;
   hostAllowlist: readonly string[];
 }
@@ -32,6 +33,11 @@ const EXPAND_STEP_EVENTS = 2000;
 const INGEST_QUIET_MS = 20;
 /** …but never longer than this, so that under sustained load the live log stays at most this far behind. */
 const MAX_EXPAND_DELAY_MS = 1000;
+/**
+ * What a lease allows beyond the request timeout: recording the attempt after the response. A process that dies
+ * holding a request gets it resent by another worker once its lease ends, so the lease is kept this short.
+ */
+export const LEASE_MARGIN_MS = 5000;
 /** How often the planner looks for accepted events when there are none (other processes may stage them). */
 const PLAN_POLL_MS = 100;
 
@@ -41,6 +47,7 @@ export function startDeliveryWorker(store: Store, dispatch: Dispatch, options: W
   const inFlight = new Map<number, ClaimedOutbound>();
   const perInstallation = new Map<string, number>();
   const installationCap = Math.max(1, Math.ceil(options.concurrency / 2));
+  const leaseMs = options.requestTimeoutMs + LEASE_MARGIN_MS;
   let stopping = false;
   let planTimer: NodeJS.Timeout | null = null;
   let sendTimer: NodeJS.Timeout | null = null;
@@ -126,7 +133,7 @@ export function startDeliveryWorker(store: Store, dispatch: Dispatch, options: W
     try {
       while (!stopping && inFlight.size < options.concurrency) {
         const full = [...perInstallation].filter(([, n]) => n >= installationCap).map(([uid]) => uid);
-        const rows = await store.claimOutbound(options.concurrency - inFlight.size, Date.now(), options.leaseMs, full);
+        const rows = await store.claimOutbound(options.concurrency - inFlight.size, Date.now(), leaseMs, full);
         if (rows.length === 0) break;
         for (const row of rows) {
           inFlight.set(row.id, row);

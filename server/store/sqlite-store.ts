@@ -4,7 +4,7 @@
  * crash (kill -9), which is the failure this store guards against (not power loss of the host).
  */
 import Database from "better-sqlite3";
-import { mkdirSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import { MIGRATIONS, SQLITE_DIALECT, renderMigration } from "./migrations.ts";
 import { startCheckpointer, type Checkpointer } from "./sqlite-checkpointer.ts";
@@ -15,10 +15,9 @@ import {
   decodeLogRow,
   encodeInstallation,
   logQuerySql,
-  OPEN_STATUSES_SQL,
   type Row,
 } from "./rows.ts";
-import { BOUND_DIRECTION, INSTALLATION_COLUMNS, logRowsSql, retentionOf, SQL } from "./statements.ts";
+import { INSTALLATION_COLUMNS, logRowsSql, retentionOf, SQL } from "./statements.ts";
 import { DEDUPLICATION_WINDOW_MS } from "./migrations.ts";
 import {
   bucketCountsSql,
@@ -59,7 +58,10 @@ import type {
 } from "./types.ts";
 
 export function openSqliteStore(path: string, secrets: SecretBox): SqliteStore {
-  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+  if (path !== ":memory:") {
+    mkdirSync(dirname(path), { recursive: true });
+    restrictToOwner(path);
+  }
   const db = new Database(path);
   db.pragma("journal_mode = WAL");
   db.pragma("synchronous = NORMAL");
@@ -87,6 +89,15 @@ const STAGED_ROWS_PER_EXPANSION = 64;
 const SQLITE_DEFAULT_AUTOCHECKPOINT_PAGES = 1000;
 /** After a checkpoint the WAL restarts from its head; this caps the file size it keeps from a burst. */
 const JOURNAL_SIZE_LIMIT = 64 * 1024 * 1024;
+
+/**
+ * The database holds every installation's events: the file is created (or narrowed) to mode 0600 before SQLite
+ * opens it, and SQLite gives its -wal and -shm files the mode of the database file.
+ */
+function restrictToOwner(path: string): void {
+  closeSync(openSync(path, "a", 0o600));
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(file)) chmodSync(file, 0o600);
+}
 
 function migrate(db: Database.Database): void {
   db.exec(SQL.createMigrationsTable);
@@ -137,22 +148,23 @@ export class SqliteStore implements Store {
       markSeen: p("INSERT INTO seen_messages (installation_uid, message_id, seen_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING"),
       insertRow: p(SQL.insertRow),
       backlog: p(SQL.backlog),
+      installationBacklog: p(SQL.installationBacklog),
       selectQueued: p(SQL.selectQueued),
       selectClock: p("SELECT attribute_clock FROM user_state WHERE installation_uid = ? AND user_id = ?"),
       upsertClock: p(`INSERT INTO user_state (installation_uid, user_id, attribute_clock) VALUES (?, ?, ?)
           ON CONFLICT (installation_uid, user_id) DO UPDATE SET attribute_clock = excluded.attribute_clock`),
       planInboundRow: p(`UPDATE sync_log SET status = ?, user_id = COALESCE(?, user_id), error = ?, detail = ?,
           open_requests = ?, updated_at = ? WHERE id = ?`),
-      laneOpen: p(`SELECT 1 FROM sync_log WHERE installation_uid = ? AND direction = ${BOUND_DIRECTION} AND user_id = ?
-          AND status IN ${OPEN_STATUSES_SQL} LIMIT 1`),
-      dueRows: p(`SELECT id, installation_uid, direction, user_id, created_at, attempt, payload, detail FROM sync_log
-          WHERE status IN ('pending', 'pending_retry') AND next_attempt_at IS NOT NULL AND next_attempt_at <= ?
-          ORDER BY next_attempt_at LIMIT ?`),
-      expiredLeases: p(`SELECT id, installation_uid, direction, user_id, created_at, attempt, payload, detail FROM sync_log
-          WHERE status = 'in_flight' AND lease_until < ? ORDER BY lease_until LIMIT ?`),
-      markInFlight: p("UPDATE sync_log SET status = 'in_flight', lease_until = ?, updated_at = ? WHERE id = ?"),
+      laneOpen: p(SQL.laneOpen),
+      enqueue: p(SQL.enqueue),
+      dueRows: p(`SELECT * FROM deliveries WHERE due_at IS NOT NULL AND lease_until IS NULL AND due_at <= ?
+          ORDER BY due_at LIMIT ?`),
+      expiredLeases: p("SELECT * FROM deliveries WHERE lease_until IS NOT NULL AND lease_until < ? ORDER BY lease_until LIMIT ?"),
+      lease: p("UPDATE deliveries SET lease_until = ? WHERE log_id = ?"),
       insertAttempt: p(SQL.insertAttempt),
       finishOutbound: p(SQL.finishOutbound),
+      awaitRetry: p(SQL.awaitRetry),
+      dequeue: p(SQL.dequeue),
       settleInbound: p(SQL.settleInbound),
       inboundAwaitsRetry: p(SQL.inboundAwaitsRetry),
       promoteLane: p(SQL.promoteLane),
@@ -282,8 +294,11 @@ export class SqliteStore implements Store {
     return ids;
   }
 
-  async unsettledBacklog(): Promise<number> {
-    return (this.statements.backlog.get() as { n: number }).n;
+  async unsettledBacklog(installationUid?: string): Promise<number> {
+    const row = installationUid === undefined
+      ? this.statements.backlog.get()
+      : this.statements.installationBacklog.get(installationUid, installationUid);
+    return (row as { n: number }).n;
   }
 
   async planInbound(limit: number, now: number, plan: (events: QueuedInbound[], lookups: PlanLookups) => PlanResult): Promise<number> {
@@ -351,29 +366,34 @@ export class SqliteStore implements Store {
     return ids;
   }
 
-  /** A lane's first row becomes its head (due now) unless the lane already has open rows. */
+  /** Logs the request and queues it; a lane's first request becomes its head (due now) unless the lane has open ones. */
   private insertOutbound(out: OutboundPlan, now: number): number {
     const laneOpen = this.statements.laneOpen.get(out.installationUid, out.direction, out.userId) !== undefined;
+    const request = json(out.request);
     const info = this.statements.insertRow.run(
       out.installationUid, now, now, out.direction, "pending", out.userId, out.messageId, out.eventType, out.eventName,
-      null, laneOpen ? null : now, null, json(out.request), json({ ...out.detail, eventIds: out.eventIds }),
+      null, null, null, request, json({ ...out.detail, eventIds: out.eventIds }),
     );
-    return Number(info.lastInsertRowid);
+    const id = Number(info.lastInsertRowid);
+    this.statements.enqueue.run(
+      id, out.installationUid, out.direction, out.userId, now, 0, laneOpen ? null : now, request, json(out.eventIds),
+    );
+    return id;
   }
 
   async claimOutbound(limit: number, now: number, leaseMs: number, excludeInstallations: string[]): Promise<ClaimedOutbound[]> {
     const excluded = new Set(excludeInstallations);
     const claimed = this.db.transaction(() => {
       const candidates = [
-        ...(this.statements.expiredLeases.all(now, limit) as Row[]),
-        ...(this.statements.dueRows.all(now, limit + excluded.size * 8) as Row[]),
+        ...(this.statements.expiredLeases.all(now, limit) as Row[]).map((row) => decodeClaimed(row, true)),
+        ...(this.statements.dueRows.all(now, limit + excluded.size * 8) as Row[]).map((row) => decodeClaimed(row, false)),
       ];
       const out: ClaimedOutbound[] = [];
       for (const row of candidates) {
         if (out.length >= limit) break;
-        if (excluded.has(String(row.installation_uid))) continue;
-        this.statements.markInFlight.run(now + leaseMs, now, row.id);
-        out.push(decodeClaimed(row));
+        if (excluded.has(row.installationUid)) continue;
+        this.statements.lease.run(now + leaseMs, row.id);
+        out.push(row);
       }
       return out;
     })();
@@ -422,26 +442,24 @@ export class SqliteStore implements Store {
     const error = outcome.status === "delivered" ? null : outcome.error;
     this.statements.insertAttempt.run(
       row.id, row.installationUid, attempt, startedAt, outcome.latencyMs, outcome.httpStatus, outcome.responseBody, error, trigger,
+      row.resent ? 1 : 0,
     );
-    const nextAttemptAt = outcome.status === "pending_retry" ? outcome.nextAttemptAt : null;
-    this.statements.finishOutbound.run(
-      outcome.status, outcome.httpStatus, outcome.latencyMs, attempt, nextAttemptAt, error, now, row.id,
-    );
+    this.statements.finishOutbound.run(outcome.status, outcome.httpStatus, outcome.latencyMs, attempt, error, now, row.id);
     if (outcome.status === "pending_retry") {
+      this.statements.awaitRetry.run(attempt, outcome.nextAttemptAt, row.id);
       for (const id of row.eventIds) this.statements.inboundAwaitsRetry.run(now, id, row.installationUid);
     } else {
+      this.statements.dequeue.run(row.id);
       for (const id of row.eventIds) {
         this.statements.settleInbound.run(now, outcome.status, outcome.status, outcome.status, error, id, row.installationUid);
       }
-      this.statements.promoteLane.run(
-        now, now, row.installationUid, row.direction, row.userId, row.installationUid, row.direction, row.userId,
-      );
+      this.statements.promoteLane.run(now, row.installationUid, row.direction, row.userId, row.installationUid, row.direction, row.userId);
     }
   }
 
   async releaseOutbound(ids: number[], now: number): Promise<void> {
     this.db.transaction(() => {
-      for (const id of ids) this.statements.releaseRow.run(now, now, id);
+      for (const id of ids) this.statements.releaseRow.run(now, id);
     })();
   }
 
@@ -452,8 +470,11 @@ export class SqliteStore implements Store {
       for (const id of ids) {
         const row = this.statements.retryable.get(installationUid, id) as Row | undefined;
         if (!row) continue;
-        this.statements.requeue.run(now, now, id);
+        this.statements.requeue.run(now, id);
         const eventIds = ((JSON.parse(String(row.detail ?? "{}")) as { eventIds?: number[] }).eventIds ?? []);
+        this.statements.enqueue.run(
+          id, installationUid, row.direction, row.user_id, row.created_at, row.attempt, now, row.payload, json(eventIds),
+        );
         for (const eventId of eventIds) this.statements.reopenInbound.run(now, eventId, installationUid);
         requeued.push(id);
         touched.push(id, ...eventIds);

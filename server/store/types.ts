@@ -1,7 +1,8 @@
 /**
  * The store interface. SQLite (embedded default) and PostgreSQL (scale-out) implement it over the same tables.
- * The sync log doubles as the durable queue: an inbound row in status `queued` is an accepted event not yet
- * planned; an outbound row in `pending`/`pending_retry` is a request not yet delivered.
+ * An inbound sync-log row in status `queued` is an accepted event not yet planned. Outbound requests not yet
+ * settled also sit in the `deliveries` queue (lane, due time, attempt, lease); their log row is written when
+ * planned, once per failed attempt and once when settled, and shows `in_flight` while a worker holds the lease.
  */
 import type { Configuration, ServerConfiguration } from "../../src/shared/installation-config.ts";
 
@@ -141,6 +142,8 @@ export interface ClaimedOutbound {
   attempt: number;
   request: OutboundRequest;
   eventIds: number[];
+  /** Claimed again after its lease ran out: the process that held it died, so it may have gone out already. */
+  resent: boolean;
 }
 
 export type AttemptOutcome =
@@ -164,6 +167,8 @@ export interface DeliveryAttempt {
   responseBody: string;
   error: string | null;
   trigger: "scheduled" | "manual";
+  /** The request was sent again after the process that held it died (a possible duplicate at Personalize). */
+  resent: boolean;
 }
 
 export interface LogQuery {
@@ -257,8 +262,11 @@ export interface Store {
   /** When the oldest accepted event not yet planned (staged or queued) was received; null when there is none. */
   oldestUnplanned(): Promise<number | null>;
   appendFinal(installationUid: string, entries: FinalLogEntry[], now: number): Promise<number[]>;
-  /** Accepted events not yet delivered, filtered or failed: what ingest backpressure measures. */
-  unsettledBacklog(): Promise<number>;
+  /**
+   * Accepted events not yet delivered, filtered or failed (staged, queued, planned, awaiting a retry): what ingest
+   * backpressure measures, for one installation or, without a uid, for all.
+   */
+  unsettledBacklog(installationUid?: string): Promise<number>;
 
   /**
    * Claims up to `limit` queued inbound events (oldest first), hands them with the current attribute clocks to
