@@ -161,6 +161,30 @@ DROP INDEX sync_log_open_lane;
 ALTER TABLE delivery_attempts ADD COLUMN resent INTEGER NOT NULL DEFAULT 0;
 `,
   },
+  {
+    version: 6,
+    name: "bulk-retry jobs in the store, so that any process answers for any job",
+    sql: `
+CREATE TABLE retry_jobs (
+  id TEXT PRIMARY KEY,
+  installation_uid TEXT NOT NULL,
+  state TEXT NOT NULL,
+  filter TEXT NOT NULL,
+  matched_rows INTEGER NOT NULL DEFAULT 0,
+  total INTEGER NOT NULL DEFAULT 0,
+  processed INTEGER NOT NULL DEFAULT 0,
+  requeued INTEGER NOT NULL DEFAULT 0,
+  skipped INTEGER NOT NULL DEFAULT 0,
+  error TEXT,
+  cancel_requested INTEGER NOT NULL DEFAULT 0,
+  started_at BIGINT NOT NULL,
+  heartbeat_at BIGINT NOT NULL,
+  finished_at BIGINT
+);
+CREATE UNIQUE INDEX retry_jobs_running ON retry_jobs (installation_uid) WHERE finished_at IS NULL;
+CREATE INDEX retry_jobs_by_finish ON retry_jobs (finished_at) WHERE finished_at IS NOT NULL;
+`,
+  },
 ];
 
 export function renderMigration(sql: string, dialect: Dialect): string {

@@ -28,6 +28,8 @@ import {
   type SqlQuery,
 } from "./log-aggregates.ts";
 import { DEDUPLICATION_WINDOW_MS, MIGRATIONS, POSTGRES_DIALECT, renderMigration } from "./migrations.ts";
+import { createRetryJobStore, type RetryJobStore } from "./retry-job-store.ts";
+import { postgresRunner } from "./sql-runner.ts";
 import {
   decodeAttempt,
   decodeClaimed,
@@ -262,6 +264,7 @@ export class PostgresStore implements Store {
   private closing: Promise<void> | null = null;
   private readonly pendingAttempts: PendingAttempt[] = [];
   private writingAttempts = false;
+  readonly retryJobs: RetryJobStore;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -269,7 +272,9 @@ export class PostgresStore implements Store {
     private readonly listeners: Set<(notice: ChangeNotice) => void>,
     private readonly secrets: SecretBox,
     private readonly database: string,
-  ) {}
+  ) {
+    this.retryJobs = createRetryJobStore(postgresRunner(pool));
+  }
 
   async health(): Promise<StoreHealth> {
     try {

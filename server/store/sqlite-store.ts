@@ -7,7 +7,9 @@ import Database from "better-sqlite3";
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import { MIGRATIONS, SQLITE_DIALECT, renderMigration } from "./migrations.ts";
+import { createRetryJobStore, type RetryJobStore } from "./retry-job-store.ts";
 import { startCheckpointer, type Checkpointer } from "./sqlite-checkpointer.ts";
+import { sqliteRunner } from "./sql-runner.ts";
 import {
   decodeAttempt,
   decodeClaimed,
@@ -123,6 +125,7 @@ interface QueuedAttempt {
 export class SqliteStore implements Store {
   readonly kind = "sqlite" as const;
   checkpointer: Checkpointer | null = null;
+  readonly retryJobs: RetryJobStore;
   private readonly listeners = new Set<(notice: ChangeNotice) => void>();
   private attemptQueue: QueuedAttempt[] = [];
   private readonly statements;
@@ -132,6 +135,7 @@ export class SqliteStore implements Store {
     private readonly secrets: SecretBox,
     private readonly path: string,
   ) {
+    this.retryJobs = createRetryJobStore(sqliteRunner(db));
     const p = (sql: string) => db.prepare(sql);
     this.statements = {
       getInstallation: p(SQL.getInstallation),

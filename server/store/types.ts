@@ -5,6 +5,7 @@
  * planned, once per failed attempt and once when settled, and shows `in_flight` while a worker holds the lease.
  */
 import type { Configuration, ServerConfiguration } from "../../src/shared/installation-config.ts";
+import type { RetryJobStore } from "./retry-job-store.ts";
 
 export interface Installation {
   uid: string;
@@ -235,6 +236,8 @@ export interface StoreHealth {
 
 export interface Store {
   readonly kind: "sqlite" | "postgres";
+  /** Bulk-retry jobs, shared by every process on the store. */
+  readonly retryJobs: RetryJobStore;
   health(): Promise<StoreHealth>;
   close(): Promise<void>;
 
