@@ -13,30 +13,14 @@
  */
 import pg from "pg";
 import { startChangeFeed, changePayloads, CHANGE_CHANNEL, type ChangeFeed } from "./postgres-change-feed.ts";
-import {
-  bucketCountsSql,
-  countsSql,
-  decodeBucketCounts,
-  decodeBucketP95,
-  decodeCounts,
-  decodeErrorGroups,
-  decodeP95,
-  DELIVERY_TIME,
-  errorGroupsSql,
-  p95Sql,
-  REQUEST_LATENCY,
-  type SqlQuery,
-} from "./log-aggregates.ts";
 import { DEDUPLICATION_WINDOW_MS, MIGRATIONS, POSTGRES_DIALECT, renderMigration } from "./migrations.ts";
 import { createRetryJobStore, type RetryJobStore } from "./retry-job-store.ts";
 import { postgresRunner } from "./sql-runner.ts";
+import { createLogReader, type LogReader } from "./log-reader.ts";
 import {
-  decodeAttempt,
   decodeClaimed,
   decodeInstallation,
-  decodeLogRow,
   encodeInstallation,
-  logQuerySql,
   type Row,
 } from "./rows.ts";
 import {
@@ -44,7 +28,6 @@ import {
   INSERT_ROW_COLUMNS,
   INSTALLATION_COLUMNS,
   laneSuccessorSql,
-  logRowsSql,
   retentionOf,
   settleInboundSql,
   SQL,
@@ -56,17 +39,9 @@ import type {
   AttemptOutcome,
   ChangeNotice,
   ClaimedOutbound,
-  DeliveryAttempt,
-  ErrorGroup,
   FinalLogEntry,
   InboundEvent,
   Installation,
-  LogAggregates,
-  LogExtent,
-  LogQuery,
-  LogRow,
-  LogStatus,
-  LogWindow,
   OutboundPlan,
   PlanLookups,
   PlanResult,
@@ -259,6 +234,9 @@ function describeDatabase(url: string): string {
   return `${parsed.hostname}:${parsed.port || 5432}${parsed.pathname}`;
 }
 
+/** The log's reads come from createLogReader (merged into the class in the constructor). */
+export interface PostgresStore extends LogReader {}
+
 export class PostgresStore implements Store {
   readonly kind = "postgres" as const;
   private closing: Promise<void> | null = null;
@@ -273,7 +251,9 @@ export class PostgresStore implements Store {
     private readonly secrets: SecretBox,
     private readonly database: string,
   ) {
-    this.retryJobs = createRetryJobStore(postgresRunner(pool));
+    const sql = postgresRunner(pool);
+    this.retryJobs = createRetryJobStore(sql);
+    Object.assign(this, createLogReader(sql));
   }
 
   async health(): Promise<StoreHealth> {
@@ -631,51 +611,6 @@ export class PostgresStore implements Store {
     });
   }
 
-  async queryLog(query: LogQuery): Promise<LogRow[]> {
-    const { sql, params } = logQuerySql(query, (index) => `$${index}`);
-    return (await this.rows(sql, params)).map(decodeLogRow);
-  }
-
-  async getLogRows(installationUid: string, ids: number[]): Promise<LogRow[]> {
-    if (ids.length === 0) return [];
-    return (await this.rows(toDollarParams(logRowsSql(ids)), [installationUid, ...ids])).map(decodeLogRow);
-  }
-
-  async getAttempts(installationUid: string, logId: number): Promise<DeliveryAttempt[]> {
-    return (await this.rows(DOLLAR_SQL.attempts, [installationUid, logId])).map(decodeAttempt);
-  }
-
-  async aggregateLog(window: LogWindow, bucketMs: number): Promise<LogAggregates> {
-    const placeholder = (index: number) => `$${index}`;
-    const [counts, buckets, latency, latencyByBucket, delivery] = await Promise.all([
-      this.all(countsSql(window, placeholder)),
-      this.all(bucketCountsSql(window, bucketMs, placeholder)),
-      this.all(p95Sql(window, REQUEST_LATENCY.value, REQUEST_LATENCY.condition, placeholder)),
-      this.all(p95Sql(window, REQUEST_LATENCY.value, REQUEST_LATENCY.condition, placeholder, bucketMs)),
-      this.all(p95Sql(window, DELIVERY_TIME.value, DELIVERY_TIME.condition, placeholder)),
-    ]);
-    return {
-      counts: decodeCounts(counts),
-      buckets: decodeBucketCounts(buckets, window, bucketMs),
-      requestLatencyP95: decodeP95(latency[0]),
-      requestLatencyP95ByBucket: decodeBucketP95(latencyByBucket, window, bucketMs),
-      deliveryP95: decodeP95(delivery[0]),
-    };
-  }
-
-  async groupErrors(window: LogWindow, statuses: LogStatus[], limit: number, samples: number): Promise<ErrorGroup[]> {
-    if (statuses.length === 0) return [];
-    return decodeErrorGroups(await this.all(errorGroupsSql(window, statuses, samples, (index) => `$${index}`)), limit);
-  }
-
-  async logExtent(installationUid: string): Promise<LogExtent> {
-    const [[count], [oldest]] = await Promise.all([
-      this.rows(DOLLAR_SQL.rowCount, [installationUid]),
-      this.rows(DOLLAR_SQL.oldestRow, [installationUid]),
-    ]);
-    return { rows: Number(count.n), oldestAt: oldest ? Number(oldest.created_at) : null };
-  }
-
   /** One process prunes at a time; the others skip (each worker process prunes every minute). */
   async prune(now: number): Promise<number> {
     return withClient(this.pool, async (client) => {
@@ -707,10 +642,6 @@ export class PostgresStore implements Store {
 
   private async rows(sql: string, params: unknown[]): Promise<Row[]> {
     return (await this.pool.query(sql, params)).rows;
-  }
-
-  private all(query: SqlQuery): Promise<Row[]> {
-    return this.rows(query.sql, query.params);
   }
 
   /** BEGIN … COMMIT on one pooled connection. */

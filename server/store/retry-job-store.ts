@@ -14,10 +14,13 @@ export interface RetryJobRecord {
   state: RetryJobState;
   /** The log filter the job retries, as the client sent it (already validated). */
   filter: Record<string, unknown>;
+  /** Failed or dead-lettered rows the filter matched so far. */
   matchedRows: number;
+  /** Distinct requests to re-queue (known once collecting ends). */
   total: number;
   processed: number;
   requeued: number;
+  /** Requests that were no longer failed or dead-lettered when their turn came (already retried, delivered). */
   skipped: number;
   error: string | null;
   cancelRequested: boolean;

@@ -10,47 +10,24 @@ import { MIGRATIONS, SQLITE_DIALECT, renderMigration } from "./migrations.ts";
 import { createRetryJobStore, type RetryJobStore } from "./retry-job-store.ts";
 import { startCheckpointer, type Checkpointer } from "./sqlite-checkpointer.ts";
 import { sqliteRunner } from "./sql-runner.ts";
+import { createLogReader, type LogReader } from "./log-reader.ts";
+import { startSqliteReader, type SqliteReader } from "./sqlite-reader.ts";
 import {
-  decodeAttempt,
   decodeClaimed,
   decodeInstallation,
-  decodeLogRow,
   encodeInstallation,
-  logQuerySql,
   type Row,
 } from "./rows.ts";
-import { INSTALLATION_COLUMNS, logRowsSql, retentionOf, SQL } from "./statements.ts";
+import { INSTALLATION_COLUMNS, retentionOf, SQL } from "./statements.ts";
 import { DEDUPLICATION_WINDOW_MS } from "./migrations.ts";
-import {
-  bucketCountsSql,
-  countsSql,
-  decodeBucketCounts,
-  decodeBucketP95,
-  decodeCounts,
-  decodeErrorGroups,
-  decodeP95,
-  DELIVERY_TIME,
-  errorGroupsSql,
-  p95Sql,
-  REQUEST_LATENCY,
-  type SqlQuery,
-} from "./log-aggregates.ts";
 import type { SecretBox } from "../security/secret-box.ts";
 import type {
   AttemptOutcome,
   ChangeNotice,
   ClaimedOutbound,
-  DeliveryAttempt,
-  ErrorGroup,
   FinalLogEntry,
   InboundEvent,
   Installation,
-  LogAggregates,
-  LogExtent,
-  LogQuery,
-  LogRow,
-  LogStatus,
-  LogWindow,
   OutboundPlan,
   PlanLookups,
   PlanResult,
@@ -122,10 +99,14 @@ interface QueuedAttempt {
   reject(error: unknown): void;
 }
 
+/** The log's reads come from createLogReader (merged into the class in the constructor). */
+export interface SqliteStore extends LogReader {}
+
 export class SqliteStore implements Store {
   readonly kind = "sqlite" as const;
   checkpointer: Checkpointer | null = null;
   readonly retryJobs: RetryJobStore;
+  private readonly readerThread: SqliteReader | null;
   private readonly listeners = new Set<(notice: ChangeNotice) => void>();
   private attemptQueue: QueuedAttempt[] = [];
   private readonly statements;
@@ -136,6 +117,9 @@ export class SqliteStore implements Store {
     private readonly path: string,
   ) {
     this.retryJobs = createRetryJobStore(sqliteRunner(db));
+    // An in-memory database has no file a second connection could open: it reads on the event loop.
+    this.readerThread = path === ":memory:" ? null : startSqliteReader(path);
+    Object.assign(this, createLogReader(this.readerThread ?? sqliteRunner(db)));
     const p = (sql: string) => db.prepare(sql);
     this.statements = {
       getInstallation: p(SQL.getInstallation),
@@ -198,6 +182,7 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.readerThread?.close();
     await this.checkpointer?.stop();
     this.checkpointer = null;
     if (this.db.open) this.db.close();
@@ -486,52 +471,6 @@ export class SqliteStore implements Store {
     })();
     this.emit(installationUid, touched);
     return requeued;
-  }
-
-  async queryLog(query: LogQuery): Promise<LogRow[]> {
-    const { sql, params } = logQuerySql(query, () => "?");
-    return (this.db.prepare(sql).all(...params) as Row[]).map(decodeLogRow);
-  }
-
-  async getLogRows(installationUid: string, ids: number[]): Promise<LogRow[]> {
-    if (ids.length === 0) return [];
-    return (this.db.prepare(logRowsSql(ids)).all(installationUid, ...ids) as Row[]).map(decodeLogRow);
-  }
-
-  async getAttempts(installationUid: string, logId: number): Promise<DeliveryAttempt[]> {
-    return (this.statements.attempts.all(installationUid, logId) as Row[]).map(decodeAttempt);
-  }
-
-  async aggregateLog(window: LogWindow, bucketMs: number): Promise<LogAggregates> {
-    const placeholder = () => "?";
-    return {
-      counts: decodeCounts(this.all(countsSql(window, placeholder))),
-      buckets: decodeBucketCounts(this.all(bucketCountsSql(window, bucketMs, placeholder)), window, bucketMs),
-      requestLatencyP95: decodeP95(this.all(p95Sql(window, REQUEST_LATENCY.value, REQUEST_LATENCY.condition, placeholder))[0]),
-      requestLatencyP95ByBucket: decodeBucketP95(
-        this.all(p95Sql(window, REQUEST_LATENCY.value, REQUEST_LATENCY.condition, placeholder, bucketMs)),
-        window,
-        bucketMs,
-      ),
-      deliveryP95: decodeP95(this.all(p95Sql(window, DELIVERY_TIME.value, DELIVERY_TIME.condition, placeholder))[0]),
-    };
-  }
-
-  async groupErrors(window: LogWindow, statuses: LogStatus[], limit: number, samples: number): Promise<ErrorGroup[]> {
-    if (statuses.length === 0) return [];
-    return decodeErrorGroups(this.all(errorGroupsSql(window, statuses, samples, () => "?")), limit);
-  }
-
-  async logExtent(installationUid: string): Promise<LogExtent> {
-    const oldest = this.statements.oldestRow.get(installationUid) as Row | undefined;
-    return {
-      rows: (this.statements.rowCount.get(installationUid) as { n: number }).n,
-      oldestAt: oldest ? Number(oldest.created_at) : null,
-    };
-  }
-
-  private all(query: SqlQuery): Row[] {
-    return this.db.prepare(query.sql).all(...query.params) as Row[];
   }
 
   async prune(now: number): Promise<number> {

@@ -22,36 +22,13 @@ const KEEP_FINISHED_MS = 10 * 60_000;
 const STALE_AFTER_MS = 60_000;
 const ABANDONED = "the process running the retry stopped; rows re-queued so far stay queued; start the retry again for the rest";
 
-export interface RetryJob {
-  id: string;
-  state: RetryJobRecord["state"];
-  /** Failed or dead-lettered rows the filter matched so far. */
-  matchedRows: number;
-  /** Distinct requests to re-queue (known once collecting ends). */
-  total: number;
-  processed: number;
-  requeued: number;
-  /** Requests that were no longer failed or dead-lettered when their turn came (already retried, delivered). */
-  skipped: number;
-  error: string | null;
-  startedAt: number;
-  finishedAt: number | null;
-}
+/** What a poll answers: the job's progress, without its filter and bookkeeping. */
+export type RetryJob = Omit<RetryJobRecord, "installationUid" | "filter" | "cancelRequested" | "heartbeatAt">;
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-const view = ({ id, state, matchedRows, total, processed, requeued, skipped, error, startedAt, finishedAt }: RetryJobRecord): RetryJob => ({
-  id,
-  state,
-  matchedRows,
-  total,
-  processed,
-  requeued,
-  skipped,
-  error,
-  startedAt,
-  finishedAt,
-});
+const view = ({ installationUid: _uid, filter: _filter, cancelRequested: _cancel, heartbeatAt: _heartbeat, ...job }: RetryJobRecord): RetryJob =>
+  job;
 
 export function createRetryJobs(store: Pick<Store, "queryLog" | "retryOutbound" | "retryJobs">, log: { warn(obj: object, msg: string): void }) {
   const jobs = store.retryJobs;
