@@ -6,7 +6,7 @@
  * order; one installation may use at most half the slots, so a slow or failing one cannot starve the others.
  */
 import type { FastifyBaseLogger } from "fastify";
-import type { ClaimedOutbound, Store } from "../store/types.ts";
+import type { ClaimedOutbound, DeliveryQueue } from "../store/types.ts";
 import type { SendReport } from "./http-sender.ts";
 import { planDeliveries } from "./planner.ts";
 import { decide, describeFailure, type RetryPolicy } from "./retry-policy.ts";
@@ -43,7 +43,7 @@ const PLAN_POLL_MS = 100;
 
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
-export function startDeliveryWorker(store: Store, dispatch: Dispatch, options: WorkerOptions, log: FastifyBaseLogger) {
+export function startDeliveryWorker(store: DeliveryQueue, dispatch: Dispatch, options: WorkerOptions, log: FastifyBaseLogger) {
   const inFlight = new Map<number, ClaimedOutbound>();
   const perInstallation = new Map<string, number>();
   const installationCap = Math.max(1, Math.ceil(options.concurrency / 2));

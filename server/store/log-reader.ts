@@ -20,23 +20,14 @@ import {
 import { decodeAttempt, decodeLogRow, logQuerySql } from "./rows.ts";
 import type { SqlRunner } from "./sql-runner.ts";
 import { logRowsSql, SQL } from "./statements.ts";
-import type { DeliveryAttempt, ErrorGroup, LogAggregates, LogExtent, LogQuery, LogRow, LogStatus, LogWindow } from "./types.ts";
+import type { LogReader } from "./types.ts";
 
-export interface LogReader {
-  queryLog(query: LogQuery): Promise<LogRow[]>;
-  getLogRows(installationUid: string, ids: number[]): Promise<LogRow[]>;
-  getAttempts(installationUid: string, logId: number): Promise<DeliveryAttempt[]>;
-  /** Counts by direction and status, the same per `bucketMs` bucket, and p95 latencies, for the summary. */
-  aggregateLog(window: LogWindow, bucketMs: number): Promise<LogAggregates>;
-  /** The most frequent error texts among rows in `statuses`, each with up to `samples` newest row ids. */
-  groupErrors(window: LogWindow, statuses: LogStatus[], limit: number, samples: number): Promise<ErrorGroup[]>;
-  /** How many rows the installation keeps and since when (what retention left). */
-  logExtent(installationUid: string): Promise<LogExtent>;
-}
+/** The log's queries; change notices come from the store itself. */
+export type LogQueries = Omit<LogReader, "onChange">;
 
 const QUESTION_MARK = () => "?";
 
-export function createLogReader(sql: SqlRunner): LogReader {
+export function createLogReader(sql: SqlRunner): LogQueries {
   const all = (query: SqlQuery) => sql.all(query.sql, query.params);
   return {
     async queryLog(query) {

@@ -16,7 +16,7 @@ import { startChangeFeed, changePayloads, CHANGE_CHANNEL, type ChangeFeed } from
 import { DEDUPLICATION_WINDOW_MS, MIGRATIONS, POSTGRES_DIALECT, renderMigration } from "./migrations.ts";
 import { createRetryJobStore, type RetryJobStore } from "./retry-job-store.ts";
 import { postgresRunner } from "./sql-runner.ts";
-import { createLogReader, type LogReader } from "./log-reader.ts";
+import { createLogReader, type LogQueries } from "./log-reader.ts";
 import {
   decodeClaimed,
   decodeInstallation,
@@ -235,7 +235,7 @@ function describeDatabase(url: string): string {
 }
 
 /** The log's reads come from createLogReader (merged into the class in the constructor). */
-export interface PostgresStore extends LogReader {}
+export interface PostgresStore extends LogQueries {}
 
 export class PostgresStore implements Store {
   readonly kind = "postgres" as const;

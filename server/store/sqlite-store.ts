@@ -10,7 +10,7 @@ import { MIGRATIONS, SQLITE_DIALECT, renderMigration } from "./migrations.ts";
 import { createRetryJobStore, type RetryJobStore } from "./retry-job-store.ts";
 import { startCheckpointer, type Checkpointer } from "./sqlite-checkpointer.ts";
 import { sqliteRunner } from "./sql-runner.ts";
-import { createLogReader, type LogReader } from "./log-reader.ts";
+import { createLogReader, type LogQueries } from "./log-reader.ts";
 import { startSqliteReader, type SqliteReader } from "./sqlite-reader.ts";
 import {
   decodeClaimed,
@@ -100,7 +100,7 @@ interface QueuedAttempt {
 }
 
 /** The log's reads come from createLogReader (merged into the class in the constructor). */
-export interface SqliteStore extends LogReader {}
+export interface SqliteStore extends LogQueries {}
 
 export class SqliteStore implements Store {
   readonly kind = "sqlite" as const;

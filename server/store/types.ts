@@ -234,43 +234,44 @@ export interface StoreHealth {
   detail: string;
 }
 
-export interface Store {
-  readonly kind: "sqlite" | "postgres";
-  /** Bulk-retry jobs, shared by every process on the store. */
-  readonly retryJobs: RetryJobStore;
-  health(): Promise<StoreHealth>;
-  close(): Promise<void>;
-
+/** Installations and their sealed configuration (lifecycle webhooks, sessions, ingest authentication). */
+export interface InstallationStore {
   getInstallation(uid: string): Promise<Installation | null>;
   findInstallationByWriteKeyHash(hash: string): Promise<Installation | null>;
   saveInstallation(installation: Installation, writeKeyHash: string | null): Promise<void>;
   /** Removes the installation, its secrets and every row that belongs to it. */
   deleteInstallation(uid: string): Promise<void>;
+}
 
+/** What ingest writes and the backpressure it reads. */
+export interface IngestStore {
   /**
    * Commits one request's accepted events as a single staged row: the cheapest durable write, so that ingest can
    * answer 2xx as soon as it returns. `expandStaged` turns them into sync-log rows later.
    */
   stageInbound(installationUid: string, events: InboundEvent[], now: number): Promise<void>;
-  /**
-   * Moves the oldest staged requests (whole ones, at least one, up to about `maxEvents` events) into the sync log
-   * as `acceptInbound` does, dated when they were received; returns how many events it moved. With several
-   * processes, one expands at a time and the others get 0.
-   */
-  expandStaged(maxEvents: number): Promise<number>;
   /** Commits accepted events in one transaction; messageIds seen before (per installation) become `deduplicated` rows. */
   acceptInbound(installationUid: string, events: InboundEvent[], now: number): Promise<{ accepted: number; duplicates: number }>;
   /** Events of the installation accepted but not yet expanded into the sync log. */
   stagedEvents(installationUid: string): Promise<number>;
-  /** When the oldest accepted event not yet planned (staged or queued) was received; null when there is none. */
-  oldestUnplanned(): Promise<number | null>;
   appendFinal(installationUid: string, entries: FinalLogEntry[], now: number): Promise<number[]>;
   /**
    * Accepted events not yet delivered, filtered or failed (staged, queued, planned, awaiting a retry): what ingest
    * backpressure measures, for one installation or, without a uid, for all.
    */
   unsettledBacklog(installationUid?: string): Promise<number>;
+}
 
+/** The delivery worker's side: expanding, planning, claiming and settling. */
+export interface DeliveryQueue {
+  /**
+   * Moves the oldest staged requests (whole ones, at least one, up to about `maxEvents` events) into the sync log
+   * as `acceptInbound` does, dated when they were received; returns how many events it moved. With several
+   * processes, one expands at a time and the others get 0.
+   */
+  expandStaged(maxEvents: number): Promise<number>;
+  /** When the oldest accepted event not yet planned (staged or queued) was received; null when there is none. */
+  oldestUnplanned(): Promise<number | null>;
   /**
    * Claims up to `limit` queued inbound events (oldest first), hands them with the current attribute clocks to
    * `plan`, and commits the plan atomically. Returns how many events were planned.
@@ -278,14 +279,17 @@ export interface Store {
   planInbound(limit: number, now: number, plan: (events: QueuedInbound[], lookups: PlanLookups) => PlanResult): Promise<number>;
   /** Queues outbound requests that no inbound event produced (the two-way sync's Segment calls); returns their ids. */
   enqueueOutbound(plans: OutboundPlan[], now: number): Promise<number[]>;
-  /** Claims due outbound rows (and in-flight rows whose lease expired) and marks them in flight. */
+  /** Claims due requests (and those whose lease expired, marked `resent`) and leases them. */
   claimOutbound(limit: number, now: number, leaseMs: number, excludeInstallations: string[]): Promise<ClaimedOutbound[]>;
   recordAttempt(row: ClaimedOutbound, outcome: AttemptOutcome, startedAt: number, trigger: "scheduled" | "manual"): Promise<void>;
-  /** Returns in-flight rows to the queue (graceful shutdown). */
+  /** Returns leased requests to the queue, due now (graceful shutdown). */
   releaseOutbound(ids: number[], now: number): Promise<void>;
   /** Re-queues failed or dead-lettered outbound rows now; returns the ids re-queued. */
   retryOutbound(installationUid: string, ids: number[], now: number): Promise<number[]>;
+}
 
+/** The sync log as the UI reads it. */
+export interface LogReader {
   queryLog(query: LogQuery): Promise<LogRow[]>;
   getLogRows(installationUid: string, ids: number[]): Promise<LogRow[]>;
   getAttempts(installationUid: string, logId: number): Promise<DeliveryAttempt[]>;
@@ -295,8 +299,15 @@ export interface Store {
   groupErrors(window: LogWindow, statuses: LogStatus[], limit: number, samples: number): Promise<ErrorGroup[]>;
   /** How many rows the installation keeps and since when (what retention left). */
   logExtent(installationUid: string): Promise<LogExtent>;
+  onChange(listener: (notice: ChangeNotice) => void): () => void;
+}
 
+export interface Store extends InstallationStore, IngestStore, DeliveryQueue, LogReader {
+  readonly kind: "sqlite" | "postgres";
+  /** Bulk-retry jobs, shared by every process on the store. */
+  readonly retryJobs: RetryJobStore;
+  health(): Promise<StoreHealth>;
+  close(): Promise<void>;
   /** Deletes rows older than the installation's retention and above its row cap, and expired de-duplication keys. */
   prune(now: number): Promise<number>;
-  onChange(listener: (notice: ChangeNotice) => void): () => void;
 }
