@@ -38,8 +38,13 @@ const MAX_EXPAND_DELAY_MS = 1000;
  * holding a request gets it resent by another worker once its lease ends, so the lease is kept this short.
  */
 export const LEASE_MARGIN_MS = 5000;
-/** How often the planner looks for accepted events when there are none (other processes may stage them). */
-const PLAN_POLL_MS = 100;
+/**
+ * The worker wakes on the store's work notices (PostgreSQL: LISTEN/NOTIFY from any process) and at the next due
+ * time it knows of; with nothing due it still looks this often, in case a notice was lost.
+ */
+const IDLE_LOOK_MS = 1000;
+/** Notices arriving closer together than this are handled in one look (a burst of ingest requests, say). */
+const WAKE_COALESCE_MS = 10;
 
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
@@ -50,9 +55,12 @@ export function startDeliveryWorker(store: DeliveryQueue, dispatch: Dispatch, op
   const leaseMs = options.requestTimeoutMs + LEASE_MARGIN_MS;
   let stopping = false;
   let planTimer: NodeJS.Timeout | null = null;
-  let sendTimer: NodeJS.Timeout | null = null;
+  let planIdle = false;
+  let lookTimer: NodeJS.Timeout | null = null;
+  let lookAt = Infinity;
   let planning: Promise<void> = Promise.resolve();
   let claiming = false;
+  let claimAgain = false;
   const settled = new Set<() => void>();
 
   const plan = async () => {
@@ -72,7 +80,8 @@ export function startDeliveryWorker(store: DeliveryQueue, dispatch: Dispatch, op
   const planWhenDue = async (): Promise<number> => {
     try {
       const oldest = await store.oldestUnplanned();
-      if (oldest === null) return PLAN_POLL_MS;
+      planIdle = oldest === null;
+      if (oldest === null) return IDLE_LOOK_MS;
       const wait = oldest + options.batchWindowMs - Date.now();
       if (wait > 0) return wait;
       while (!stopping && (await store.expandStaged(EXPAND_STEP_EVENTS)) > 0) await nextTurn();
@@ -80,7 +89,7 @@ export function startDeliveryWorker(store: DeliveryQueue, dispatch: Dispatch, op
     } catch (error) {
       log.error({ err: error }, "planning deliveries failed; will retry");
     }
-    return PLAN_POLL_MS;
+    return WAKE_COALESCE_MS;
   };
 
   const schedulePlan = (delayMs: number) => {
@@ -128,8 +137,13 @@ export function startDeliveryWorker(store: DeliveryQueue, dispatch: Dispatch, op
   };
 
   const fill = async () => {
-    if (claiming || stopping) return;
+    if (stopping) return;
+    if (claiming) {
+      claimAgain = true;
+      return;
+    }
     claiming = true;
+    claimAgain = false;
     try {
       while (!stopping && inFlight.size < options.concurrency) {
         const full = [...perInstallation].filter(([, n]) => n >= installationCap).map(([uid]) => uid);
@@ -146,6 +160,8 @@ export function startDeliveryWorker(store: DeliveryQueue, dispatch: Dispatch, op
     } finally {
       claiming = false;
     }
+    // Woken while claiming: what woke it may have become due after the claim looked.
+    if (claimAgain) void fill();
   };
 
   const deliver = async (row: ClaimedOutbound) => {
@@ -184,16 +200,42 @@ export function startDeliveryWorker(store: DeliveryQueue, dispatch: Dispatch, op
     }
   };
 
-  const pollDue = () => {
-    if (stopping) return;
-    sendTimer = setTimeout(() => {
-      void expand();
-      void fill().finally(pollDue);
-    }, 50);
+  /** Looks for work at `at` (or sooner, if already asked): expands staged requests, claims, and sets the next look. */
+  const lookAtTime = (at: number) => {
+    if (stopping || (lookTimer && lookAt <= at)) return;
+    if (lookTimer) clearTimeout(lookTimer);
+    lookAt = at;
+    lookTimer = setTimeout(look, Math.max(0, at - Date.now()));
   };
 
+  const look = async () => {
+    lookTimer = null;
+    lookAt = Infinity;
+    void expand();
+    await fill();
+    let next: number | null = null;
+    try {
+      next = await store.nextDueAt();
+    } catch (error) {
+      log.error({ err: error }, "reading the next due delivery failed; will retry");
+    }
+    const now = Date.now();
+    lookAtTime(Math.min(now + IDLE_LOOK_MS, Math.max(now + WAKE_COALESCE_MS, next ?? Infinity)));
+  };
+
+  /** New work may be there: look soon, and have an idle planner look too. */
+  const wake = () => {
+    lookAtTime(Date.now() + WAKE_COALESCE_MS);
+    if (planIdle && planTimer) {
+      planIdle = false;
+      clearTimeout(planTimer);
+      schedulePlan(WAKE_COALESCE_MS);
+    }
+  };
+  const stopWaking = store.onWork(wake);
+
   schedulePlan(0);
-  pollDue();
+  lookAtTime(Date.now());
 
   return {
     /** Ingest in this process committed a request: expand it once ingest pauses. */
@@ -207,8 +249,9 @@ export function startDeliveryWorker(store: DeliveryQueue, dispatch: Dispatch, op
     /** Stops claiming, waits up to `graceMs` for in-flight requests, and hands the rest back to the queue. */
     async stop(graceMs: number): Promise<void> {
       stopping = true;
+      stopWaking();
       if (planTimer) clearTimeout(planTimer);
-      if (sendTimer) clearTimeout(sendTimer);
+      if (lookTimer) clearTimeout(lookTimer);
       if (expandTimer) clearTimeout(expandTimer);
       await planning;
       while (expanding) await new Promise((resolve) => setTimeout(resolve, 10));

@@ -12,7 +12,8 @@
  * Every write NOTIFYs its changed rows in the same transaction (see postgres-change-feed.ts).
  */
 import pg from "pg";
-import { startChangeFeed, changePayloads, CHANGE_CHANNEL, type ChangeFeed } from "./postgres-change-feed.ts";
+import { startChangeFeed, changePayloads, CHANGE_CHANNEL, WORK_CHANNEL, type ChangeFeed } from "./postgres-change-feed.ts";
+import { createListeners, type Listeners } from "./listeners.ts";
 import { DEDUPLICATION_WINDOW_MS, MIGRATIONS, POSTGRES_DIALECT, renderMigration } from "./migrations.ts";
 import { createRetryJobStore, type RetryJobStore } from "./retry-job-store.ts";
 import { postgresRunner } from "./sql-runner.ts";
@@ -20,6 +21,7 @@ import { createLogReader, type LogQueries } from "./log-reader.ts";
 import {
   decodeClaimed,
   decodeInstallation,
+  decodeNextDue,
   encodeInstallation,
   type Row,
 } from "./rows.ts";
@@ -129,6 +131,9 @@ const CLAIM = `WITH expired AS (
   )
   UPDATE deliveries SET lease_until = $3 FROM chosen WHERE deliveries.log_id = chosen.log_id
   RETURNING deliveries.*, chosen.resent`;
+/** Stages a request and wakes the workers of every process, in one statement. */
+const STAGE_AND_NOTIFY = `WITH staged AS (${toDollarParams(SQL.stage)} RETURNING id)
+  SELECT pg_notify('${WORK_CHANNEL}', '') FROM staged`;
 const NOTIFY = `SELECT pg_notify('${CHANGE_CHANNEL}', payload) FROM unnest($1::text[]) AS payload`;
 /** Recording a batch of attempts: the statements SQL.insertAttempt … SQL.promoteLane, one row of input per attempt. */
 const INSERT_ATTEMPTS = `INSERT INTO delivery_attempts
@@ -190,13 +195,12 @@ export async function openPostgresStore(url: string, secrets: SecretBox): Promis
   });
   // An idle connection the server dropped: the pool discards it and opens a new one on demand.
   pool.on("error", () => {});
-  const listeners = new Set<(notice: ChangeNotice) => void>();
+  const changes = createListeners<ChangeNotice>();
+  const work = createListeners<void>();
   try {
     await migrate(pool);
-    const feed = await startChangeFeed(connection, (notice) => {
-      for (const listener of listeners) listener(notice);
-    });
-    return new PostgresStore(pool, feed, listeners, secrets, describeDatabase(url));
+    const feed = await startChangeFeed(connection, { onNotice: changes.emit, onWork: () => work.emit() });
+    return new PostgresStore(pool, feed, { changes, work }, secrets, describeDatabase(url));
   } catch (error) {
     await pool.end();
     throw error;
@@ -247,7 +251,7 @@ export class PostgresStore implements Store {
   constructor(
     private readonly pool: pg.Pool,
     private readonly feed: ChangeFeed,
-    private readonly listeners: Set<(notice: ChangeNotice) => void>,
+    private readonly listeners: { changes: Listeners<ChangeNotice>; work: Listeners<void> },
     private readonly secrets: SecretBox,
     private readonly database: string,
   ) {
@@ -306,7 +310,7 @@ export class PostgresStore implements Store {
   }
 
   async stageInbound(installationUid: string, events: InboundEvent[], now: number): Promise<void> {
-    if (events.length) await this.pool.query(DOLLAR_SQL.stage, [installationUid, now, events.length, JSON.stringify(events)]);
+    if (events.length) await this.pool.query(STAGE_AND_NOTIFY, [installationUid, now, events.length, JSON.stringify(events)]);
   }
 
   async expandStaged(maxEvents: number): Promise<number> {
@@ -636,8 +640,17 @@ export class PostgresStore implements Store {
   }
 
   onChange(listener: (notice: ChangeNotice) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.listeners.changes.add(listener);
+  }
+
+  /** Work notices arrive through the LISTEN connection, this process's own writes included. */
+  onWork(listener: () => void): () => void {
+    return this.listeners.work.add(listener);
+  }
+
+  async nextDueAt(): Promise<number | null> {
+    const [row] = await this.rows(DOLLAR_SQL.nextDue, []);
+    return decodeNextDue(row);
   }
 
   private async rows(sql: string, params: unknown[]): Promise<Row[]> {

@@ -90,6 +90,12 @@ export function decodeClaimed(row: Row, resent: boolean): ClaimedOutbound {
   };
 }
 
+/** The `nextDue` statement's row: the earlier of the next due time and the next lease end. */
+export function decodeNextDue(row: Row | undefined): number | null {
+  const times = [row?.due, row?.lease].filter((at) => at !== null && at !== undefined).map(Number);
+  return times.length ? Math.min(...times) : null;
+}
+
 export function decodeAttempt(row: Row): DeliveryAttempt {
   return {
     id: Number(row.id),

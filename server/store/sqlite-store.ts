@@ -10,11 +10,13 @@ import { MIGRATIONS, SQLITE_DIALECT, renderMigration } from "./migrations.ts";
 import { createRetryJobStore, type RetryJobStore } from "./retry-job-store.ts";
 import { startCheckpointer, type Checkpointer } from "./sqlite-checkpointer.ts";
 import { sqliteRunner } from "./sql-runner.ts";
+import { createListeners } from "./listeners.ts";
 import { createLogReader, type LogQueries } from "./log-reader.ts";
 import { startSqliteReader, type SqliteReader } from "./sqlite-reader.ts";
 import {
   decodeClaimed,
   decodeInstallation,
+  decodeNextDue,
   encodeInstallation,
   type Row,
 } from "./rows.ts";
@@ -107,7 +109,8 @@ export class SqliteStore implements Store {
   checkpointer: Checkpointer | null = null;
   readonly retryJobs: RetryJobStore;
   private readonly readerThread: SqliteReader | null;
-  private readonly listeners = new Set<(notice: ChangeNotice) => void>();
+  private readonly changes = createListeners<ChangeNotice>();
+  private readonly work = createListeners<void>();
   private attemptQueue: QueuedAttempt[] = [];
   private readonly statements;
 
@@ -144,6 +147,7 @@ export class SqliteStore implements Store {
       planInboundRow: p(`UPDATE sync_log SET status = ?, user_id = COALESCE(?, user_id), error = ?, detail = ?,
           open_requests = ?, updated_at = ? WHERE id = ?`),
       laneOpen: p(SQL.laneOpen),
+      nextDue: p(SQL.nextDue),
       enqueue: p(SQL.enqueue),
       dueRows: p(`SELECT * FROM deliveries WHERE due_at IS NOT NULL AND lease_until IS NULL AND due_at <= ?
           ORDER BY due_at LIMIT ?`),
@@ -213,7 +217,9 @@ export class SqliteStore implements Store {
   }
 
   async stageInbound(installationUid: string, events: InboundEvent[], now: number): Promise<void> {
-    if (events.length) this.statements.stage.run(installationUid, now, events.length, JSON.stringify(events));
+    if (events.length === 0) return;
+    this.statements.stage.run(installationUid, now, events.length, JSON.stringify(events));
+    this.work.emit();
   }
 
   async expandStaged(maxEvents: number): Promise<number> {
@@ -489,12 +495,20 @@ export class SqliteStore implements Store {
   }
 
   onChange(listener: (notice: ChangeNotice) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.changes.add(listener);
+  }
+
+  onWork(listener: () => void): () => void {
+    return this.work.add(listener);
+  }
+
+  async nextDueAt(): Promise<number | null> {
+    return decodeNextDue(this.statements.nextDue.get() as Row | undefined);
   }
 
   private emit(installationUid: string, ids: number[]): void {
     if (ids.length === 0) return;
-    for (const listener of this.listeners) listener({ installationUid, ids });
+    this.changes.emit({ installationUid, ids });
+    this.work.emit();
   }
 }

@@ -128,6 +128,8 @@ export const SQL = {
   /** Binds: attempt, due time, id. */
   awaitRetry: "UPDATE deliveries SET attempt = ?, due_at = ?, lease_until = NULL WHERE log_id = ?",
   dequeue: "DELETE FROM deliveries WHERE log_id = ?",
+  nextDue: `SELECT (SELECT min(due_at) FROM deliveries WHERE due_at IS NOT NULL AND lease_until IS NULL) AS due,
+      (SELECT min(lease_until) FROM deliveries WHERE lease_until IS NOT NULL) AS lease`,
   laneOpen: "SELECT 1 FROM deliveries WHERE installation_uid = ? AND direction = ? AND user_id = ? LIMIT 1",
   /** Binds: now, the outcome three times, error, id, installation uid. */
   settleInbound: `UPDATE sync_log SET ${settleInboundSql("?", "?", "?")} WHERE id = ? AND installation_uid = ?`,

@@ -286,6 +286,13 @@ export interface DeliveryQueue {
   releaseOutbound(ids: number[], now: number): Promise<void>;
   /** Re-queues failed or dead-lettered outbound rows now; returns the ids re-queued. */
   retryOutbound(installationUid: string, ids: number[], now: number): Promise<number[]>;
+  /** The earliest time a queued request becomes due or a lease runs out; null when the queue is empty. */
+  nextDueAt(): Promise<number | null>;
+  /**
+   * Calls `listener` when work may have arrived: a request staged or rows changed, by any process sharing the
+   * store (PostgreSQL: LISTEN/NOTIFY), or the notices resumed after a loss. Returns the unsubscribe function.
+   */
+  onWork(listener: () => void): () => void;
 }
 
 /** The sync log as the UI reads it. */
