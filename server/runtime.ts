@@ -46,8 +46,10 @@ export async function startServer(settings: ServerSettings, options: RuntimeOpti
   } catch (error) {
     throw new ConfigError(`Invalid configuration: ${(error as Error).message}`);
   }
-  const store = await openStore(settings.DATABASE_URL, secrets);
   const log = pino({ level: settings.LOG_LEVEL });
+  const store = await openStore(settings.DATABASE_URL, secrets, {
+    onRetry: (reason, delayMs) => log.warn(`${reason}; trying again in ${delayMs} ms`),
+  });
   const installations = createInstallations(store);
   const keysUrl = settings.CS_PUBLIC_KEYS_URL ?? `${contentstackAppHost(settings.CS_REGION)}/.well-known/public-keys.json`;
 
