@@ -46,8 +46,10 @@ export async function startServer(settings: ServerSettings, options: RuntimeOpti
   } catch (error) {
     throw new ConfigError(`Invalid configuration: ${(error as Error).message}`);
   }
-  const store = await openStore(settings.DATABASE_URL, secrets);
   const log = pino({ level: settings.LOG_LEVEL });
+  const store = await openStore(settings.DATABASE_URL, secrets, {
+    onRetry: (reason, delayMs) => log.warn(`${reason}; trying again in ${delayMs} ms`),
+  });
   const installations = createInstallations(store);
   const keysUrl = settings.CS_PUBLIC_KEYS_URL ?? `${contentstackAppHost(settings.CS_REGION)}/.well-known/public-keys.json`;
 
@@ -109,7 +111,7 @@ export async function startServer(settings: ServerSettings, options: RuntimeOpti
         concurrency: settings.DELIVERY_CONCURRENCY,
         batchWindowMs: settings.DELIVERY_BATCH_WINDOW_MS,
         planBatchSize: settings.DELIVERY_PLAN_BATCH,
-        leaseMs: settings.DELIVERY_TIMEOUT_MS * 3,
+        requestTimeoutMs: settings.DELIVERY_TIMEOUT_MS,
         retryPolicy: {
           baseDelayMs: settings.DELIVERY_RETRY_BASE_MS,
           maxDelayMs: 10 * 60 * 1000,

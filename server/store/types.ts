@@ -1,9 +1,11 @@
 /**
  * The store interface. SQLite (embedded default) and PostgreSQL (scale-out) implement it over the same tables.
- * The sync log doubles as the durable queue: an inbound row in status `queued` is an accepted event not yet
- * planned; an outbound row in `pending`/`pending_retry` is a request not yet delivered.
+ * An inbound sync-log row in status `queued` is an accepted event not yet planned. Outbound requests not yet
+ * settled also sit in the `deliveries` queue (lane, due time, attempt, lease); their log row is written when
+ * planned, once per failed attempt and once when settled, and shows `in_flight` while a worker holds the lease.
  */
 import type { Configuration, ServerConfiguration } from "../../src/shared/installation-config.ts";
+import type { RetryJobStore } from "./retry-job-store.ts";
 
 export interface Installation {
   uid: string;
@@ -141,6 +143,8 @@ export interface ClaimedOutbound {
   attempt: number;
   request: OutboundRequest;
   eventIds: number[];
+  /** Claimed again after its lease ran out: the process that held it died, so it may have gone out already. */
+  resent: boolean;
 }
 
 export type AttemptOutcome =
@@ -164,6 +168,8 @@ export interface DeliveryAttempt {
   responseBody: string;
   error: string | null;
   trigger: "scheduled" | "manual";
+  /** The request was sent again after the process that held it died (a possible duplicate at Personalize). */
+  resent: boolean;
 }
 
 export interface LogQuery {
@@ -228,38 +234,44 @@ export interface StoreHealth {
   detail: string;
 }
 
-export interface Store {
-  readonly kind: "sqlite" | "postgres";
-  health(): Promise<StoreHealth>;
-  close(): Promise<void>;
-
+/** Installations and their sealed configuration (lifecycle webhooks, sessions, ingest authentication). */
+export interface InstallationStore {
   getInstallation(uid: string): Promise<Installation | null>;
   findInstallationByWriteKeyHash(hash: string): Promise<Installation | null>;
   saveInstallation(installation: Installation, writeKeyHash: string | null): Promise<void>;
   /** Removes the installation, its secrets and every row that belongs to it. */
   deleteInstallation(uid: string): Promise<void>;
+}
 
+/** What ingest writes and the backpressure it reads. */
+export interface IngestStore {
   /**
    * Commits one request's accepted events as a single staged row: the cheapest durable write, so that ingest can
    * answer 2xx as soon as it returns. `expandStaged` turns them into sync-log rows later.
    */
   stageInbound(installationUid: string, events: InboundEvent[], now: number): Promise<void>;
+  /** Commits accepted events in one transaction; messageIds seen before (per installation) become `deduplicated` rows. */
+  acceptInbound(installationUid: string, events: InboundEvent[], now: number): Promise<{ accepted: number; duplicates: number }>;
+  /** Events of the installation accepted but not yet expanded into the sync log. */
+  stagedEvents(installationUid: string): Promise<number>;
+  appendFinal(installationUid: string, entries: FinalLogEntry[], now: number): Promise<number[]>;
+  /**
+   * Accepted events not yet delivered, filtered or failed (staged, queued, planned, awaiting a retry): what ingest
+   * backpressure measures, for one installation or, without a uid, for all.
+   */
+  unsettledBacklog(installationUid?: string): Promise<number>;
+}
+
+/** The delivery worker's side: expanding, planning, claiming and settling. */
+export interface DeliveryQueue {
   /**
    * Moves the oldest staged requests (whole ones, at least one, up to about `maxEvents` events) into the sync log
    * as `acceptInbound` does, dated when they were received; returns how many events it moved. With several
    * processes, one expands at a time and the others get 0.
    */
   expandStaged(maxEvents: number): Promise<number>;
-  /** Commits accepted events in one transaction; messageIds seen before (per installation) become `deduplicated` rows. */
-  acceptInbound(installationUid: string, events: InboundEvent[], now: number): Promise<{ accepted: number; duplicates: number }>;
-  /** Events of the installation accepted but not yet expanded into the sync log. */
-  stagedEvents(installationUid: string): Promise<number>;
   /** When the oldest accepted event not yet planned (staged or queued) was received; null when there is none. */
   oldestUnplanned(): Promise<number | null>;
-  appendFinal(installationUid: string, entries: FinalLogEntry[], now: number): Promise<number[]>;
-  /** Accepted events not yet delivered, filtered or failed: what ingest backpressure measures. */
-  unsettledBacklog(): Promise<number>;
-
   /**
    * Claims up to `limit` queued inbound events (oldest first), hands them with the current attribute clocks to
    * `plan`, and commits the plan atomically. Returns how many events were planned.
@@ -267,14 +279,24 @@ export interface Store {
   planInbound(limit: number, now: number, plan: (events: QueuedInbound[], lookups: PlanLookups) => PlanResult): Promise<number>;
   /** Queues outbound requests that no inbound event produced (the two-way sync's Segment calls); returns their ids. */
   enqueueOutbound(plans: OutboundPlan[], now: number): Promise<number[]>;
-  /** Claims due outbound rows (and in-flight rows whose lease expired) and marks them in flight. */
+  /** Claims due requests (and those whose lease expired, marked `resent`) and leases them. */
   claimOutbound(limit: number, now: number, leaseMs: number, excludeInstallations: string[]): Promise<ClaimedOutbound[]>;
   recordAttempt(row: ClaimedOutbound, outcome: AttemptOutcome, startedAt: number, trigger: "scheduled" | "manual"): Promise<void>;
-  /** Returns in-flight rows to the queue (graceful shutdown). */
+  /** Returns leased requests to the queue, due now (graceful shutdown). */
   releaseOutbound(ids: number[], now: number): Promise<void>;
   /** Re-queues failed or dead-lettered outbound rows now; returns the ids re-queued. */
   retryOutbound(installationUid: string, ids: number[], now: number): Promise<number[]>;
+  /** The earliest time a queued request becomes due or a lease runs out; null when the queue is empty. */
+  nextDueAt(): Promise<number | null>;
+  /**
+   * Calls `listener` when work may have arrived: a request staged or rows changed, by any process sharing the
+   * store (PostgreSQL: LISTEN/NOTIFY), or the notices resumed after a loss. Returns the unsubscribe function.
+   */
+  onWork(listener: () => void): () => void;
+}
 
+/** The sync log as the UI reads it. */
+export interface LogReader {
   queryLog(query: LogQuery): Promise<LogRow[]>;
   getLogRows(installationUid: string, ids: number[]): Promise<LogRow[]>;
   getAttempts(installationUid: string, logId: number): Promise<DeliveryAttempt[]>;
@@ -284,8 +306,15 @@ export interface Store {
   groupErrors(window: LogWindow, statuses: LogStatus[], limit: number, samples: number): Promise<ErrorGroup[]>;
   /** How many rows the installation keeps and since when (what retention left). */
   logExtent(installationUid: string): Promise<LogExtent>;
+  onChange(listener: (notice: ChangeNotice) => void): () => void;
+}
 
+export interface Store extends InstallationStore, IngestStore, DeliveryQueue, LogReader {
+  readonly kind: "sqlite" | "postgres";
+  /** Bulk-retry jobs, shared by every process on the store. */
+  readonly retryJobs: RetryJobStore;
+  health(): Promise<StoreHealth>;
+  close(): Promise<void>;
   /** Deletes rows older than the installation's retention and above its row cap, and expired de-duplication keys. */
   prune(now: number): Promise<number>;
-  onChange(listener: (notice: ChangeNotice) => void): () => void;
 }

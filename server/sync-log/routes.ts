@@ -93,20 +93,20 @@ export async function syncLogRoutes(app: FastifyInstance, deps: { store: Store; 
 
   app.post("/api/log/retry", async (request, reply) => {
     const { installationUid } = sessionOf(request);
-    const job = retryJobs.start(installationUid, parseLogFilter(request.body));
+    const job = await retryJobs.start(installationUid, parseLogFilter(request.body));
     return reply.code(202).send(job);
   });
 
   app.get<{ Params: { jobId: string } }>("/api/log/retry/:jobId", async (request) => {
     const { installationUid } = sessionOf(request);
-    const job = retryJobs.get(installationUid, request.params.jobId);
+    const job = await retryJobs.get(installationUid, request.params.jobId);
     if (!job) throw new HttpError(404, "not_found", "no such retry job");
     return job;
   });
 
   app.post<{ Params: { jobId: string } }>("/api/log/retry/:jobId/cancel", async (request) => {
     const { installationUid } = sessionOf(request);
-    const job = retryJobs.cancel(installationUid, request.params.jobId);
+    const job = await retryJobs.cancel(installationUid, request.params.jobId);
     if (!job) throw new HttpError(404, "not_found", "no such retry job");
     return job;
   });
