@@ -4,6 +4,9 @@
  * planned; an outbound row in `pending`/`pending_retry` is a request not yet delivered.
  */
 import type { Configuration, ServerConfiguration } from "../../src/shared/installation-config.ts";
+import type { LifecycleRecord } from "./tenant-statements.ts";
+
+export type { LifecycleRecord };
 
 export interface Installation {
   uid: string;
@@ -257,8 +260,25 @@ export interface Store {
   /** When the oldest accepted event not yet planned (staged or queued) was received; null when there is none. */
   oldestUnplanned(): Promise<number | null>;
   appendFinal(installationUid: string, entries: FinalLogEntry[], now: number): Promise<number[]>;
-  /** Accepted events not yet delivered, filtered or failed: what ingest backpressure measures. */
-  unsettledBacklog(): Promise<number>;
+  /** Accepted events not yet delivered, filtered or failed: what ingest backpressure measures; of one installation when given. */
+  unsettledBacklog(installationUid?: string): Promise<number>;
+
+  /**
+   * Makes these secret hashes the installation's only claimed secrets, atomically; returns a hash that another
+   * installation already claims (and changes nothing), or null. A secret belongs to one installation.
+   */
+  claimSecrets(installationUid: string, secretHashes: string[]): Promise<string | null>;
+  /**
+   * Records a lifecycle webhook as applied when its `triggeredAt` is newer than the last one applied for the
+   * installation; returns false (and changes nothing) for a replay or an older delivery. Kept after uninstall.
+   */
+  advanceLifecycle(installationUid: string, entry: LifecycleRecord): Promise<boolean>;
+  lifecycleRecord(installationUid: string): Promise<LifecycleRecord | null>;
+  /** Undoes `advanceLifecycle(applied)` when applying failed: back to `previous` (null: no record). */
+  restoreLifecycle(installationUid: string, applied: LifecycleRecord, previous: LifecycleRecord | null): Promise<void>;
+  /** Adds refused unauthenticated ingest requests to each installation's counter. */
+  countRefusals(counts: ReadonlyMap<string, number>, now: number): Promise<void>;
+  unauthenticatedRefusals(installationUid: string): Promise<number>;
 
   /**
    * Claims up to `limit` queued inbound events (oldest first), hands them with the current attribute clocks to
