@@ -63,6 +63,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     keepAliveTimeout: deps.limits.http.keepAliveTimeoutMs,
     // Idle sockets (no bytes either way) are closed; live streams send a heartbeat well within it.
     connectionTimeout: deps.limits.http.requestTimeoutMs,
+    // Node checks the request and header timeouts only this often (default 30 s).
+    http: { connectionsCheckingInterval: 1000 },
   });
   app.server.headersTimeout = deps.limits.http.headersTimeoutMs;
   app.server.maxConnections = deps.limits.http.maxConnections;
