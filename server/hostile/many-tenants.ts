@@ -10,6 +10,7 @@ import { signatureHeaderValue } from "../emulators/contentstack-host/lifecycle-w
 import { startProcessStack, type ProcessStack } from "../testing/process-stack.ts";
 import type { TestInstallation } from "../testing/harness.ts";
 import { JSON_HEADERS, basicAuth, webhookSignature } from "./corpus-context.ts";
+import { startProbe, type ProbeRequest } from "./latency-probe.ts";
 
 export interface ManyTenantOptions {
   /** The per-installation ingest quota the server runs with (events/s; burst the same). */
@@ -135,9 +136,9 @@ export async function runManyTenants(options: ManyTenantOptions): Promise<ManyTe
     crossTenant += noisy_neighbour_503s;
 
     // Abuses during which /healthz and memory are watched.
+    const bomb = gzipSync(Buffer.from(`[${" ".repeat(16 * 1024 * 1024 - 2)}]`));
     health.start();
     // 3. Gzip bombs before authentication.
-    const bomb = gzipSync(Buffer.from(`[${" ".repeat(16 * 1024 * 1024 - 2)}]`));
     const bombAnswers = await Promise.all(
       Array.from({ length: options.gzipBombs }, (_, i) =>
         i % 3 === 0
@@ -174,7 +175,7 @@ export async function runManyTenants(options: ManyTenantOptions): Promise<ManyTe
     // 6. /api query loops: per-session and per-installation limits, another installation unaffected.
     const apiStatuses = new Map<number, number>();
     const noisySession = await noisy.session();
-    await inParallel(700, 16, async () => {
+    await inParallel(400, 8, async () => {
       const answer = await fetch(`${stack.url}/api/log/summary`, { headers: { authorization: `Bearer ${noisySession}` } });
       apiStatuses.set(answer.status, (apiStatuses.get(answer.status) ?? 0) + 1);
       await answer.body?.cancel();
@@ -183,7 +184,7 @@ export async function runManyTenants(options: ManyTenantOptions): Promise<ManyTe
     check(6, "a looping admin is rate-limited (429) and another installation is not", apiStatuses.get(429) && quietApi.status === 200 ? null : `answers ${JSON.stringify(Object.fromEntries(apiStatuses))}, other installation ${quietApi.status}`);
     if (quietApi.status !== 200) crossTenant += 1;
     await quietApi.body?.cancel();
-    const abuse = health.stop();
+    const abuse = await health.stop();
 
     // 11. Percent-encoded paths do not skip the session.
     const encoded = await fetch(`${stack.url}/%61pi/installation`);
@@ -238,7 +239,7 @@ export async function runManyTenants(options: ManyTenantOptions): Promise<ManyTe
       crashes: stack.crashes(),
     };
   } finally {
-    health.stop();
+    await health.stop();
     await stack.close();
   }
 }
@@ -284,24 +285,18 @@ async function streamToken(installation: TestInstallation): Promise<string> {
   return ((await answer.json()) as { token: string }).token;
 }
 
-/** The quiet tenant sends one small webhook request at a time for `seconds`, while `alongside` runs. */
+/** The quiet tenant sends one small signed webhook request at a time for `seconds` (from a worker thread), while `alongside` runs. */
 async function quietTraffic(stack: ProcessStack, quiet: TestInstallation, seconds: number, alongside: (() => { stop(): Promise<Map<number, number>> }) | null) {
-  const acksMs: number[] = [];
-  const statuses: number[] = [];
+  const requests: ProbeRequest[] = Array.from({ length: Math.ceil(seconds * 60) }, (_, i) => {
+    const body = JSON.stringify([event(`quiet-${i % 20}`, `quiet-${Date.now()}-${i}`)]);
+    return { path: `/ingest/segment/${quiet.uid}`, method: "POST", headers: { ...JSON_HEADERS, "x-signature": webhookSignature(quiet.sharedSecret, Buffer.from(body)) }, body };
+  });
   const other = alongside?.();
-  const end = performance.now() + seconds * 1000;
-  let i = 0;
-  while (performance.now() < end) {
-    const body = JSON.stringify([event(`quiet-${i % 20}`, `quiet-${Date.now()}-${i++}`)]);
-    const started = performance.now();
-    const answer = await post(stack, `/ingest/segment/${quiet.uid}`, body, { "x-signature": webhookSignature(quiet.sharedSecret, Buffer.from(body)) });
-    await answer.body?.cancel();
-    acksMs.push(performance.now() - started);
-    if (answer.status !== 200) statuses.push(answer.status);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  const probe = startProbe(stack.url, requests, 20);
+  await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+  const { latenciesMs, statuses } = await probe.stop();
   const floodStatuses = (await other?.stop()) ?? new Map<number, number>();
-  return { acksMs, statuses, floodStatuses };
+  return { acksMs: latenciesMs, statuses: statuses.filter((status) => status !== 200), floodStatuses };
 }
 
 /** Another tenant sending as fast as it can at `eventsPerSecond` (well over its quota). */
@@ -361,29 +356,21 @@ function slowClients(stack: ProcessStack, count: number) {
   };
 }
 
-/** /healthz every 50 ms, and the server's RSS, between start() and stop(). */
+/** /healthz every 50 ms (from a worker thread), and the server's RSS, between start() and stop(). */
 function healthSampler(stack: ProcessStack) {
-  const healthzMs: number[] = [];
+  let probe: ReturnType<typeof startProbe> | null = null;
   let rssPeakMb = 0;
-  let running = false;
-  let loop: Promise<void> = Promise.resolve();
+  let memoryTimer: NodeJS.Timeout | null = null;
   return {
     start() {
-      running = true;
-      loop = (async () => {
-        while (running) {
-          const started = performance.now();
-          await fetch(`${stack.url}/healthz`).then((r) => r.text()).catch(() => "");
-          healthzMs.push(performance.now() - started);
-          rssPeakMb = Math.max(rssPeakMb, stack.server.memory().rssMb);
-          await new Promise((resolve) => setTimeout(resolve, 50));
-        }
-      })();
+      probe = startProbe(stack.url, [{ path: "/healthz", method: "GET", headers: {} }], 50);
+      memoryTimer = setInterval(() => (rssPeakMb = Math.max(rssPeakMb, stack.server.memory().rssMb)), 50);
     },
-    stop() {
-      running = false;
-      void loop;
-      return { healthzP99Ms: percentile(healthzMs, 0.99), rssPeakMb };
+    async stop() {
+      if (memoryTimer) clearInterval(memoryTimer);
+      const measured = await probe?.stop();
+      probe = null;
+      return { healthzP99Ms: percentile(measured?.latenciesMs ?? [], 0.99), rssPeakMb };
     },
   };
 }
