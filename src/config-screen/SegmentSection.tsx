@@ -79,7 +79,7 @@ export function SegmentSection({ data, dispatch, validation, installationUid }: 
             value={server.webhookBearerToken}
             onChange={(webhookBearerToken) => setSecret({ webhookBearerToken })}
             error={secretError("webhookBearerToken")}
-            help="Accepted instead of a signature when Segment sends Authorization: Bearer <token>."
+            help="Accepted instead of a signature (Authorization: Bearer <token>). Weaker: anyone who sees one request can reuse it."
             generate={newBearerToken}
             copyable
             testId="bearer-token-input"
