@@ -12,6 +12,7 @@ import { createSessionTokens } from "./auth/session-token.ts";
 import { createSigningKeyProvider } from "./auth/signing-key.ts";
 import { buildApp } from "./app.ts";
 import { ConfigError, type ServerSettings } from "./config.ts";
+import { tenantLimitsOf } from "./http/tenant-limits.ts";
 import { createHttpSender } from "./delivery/http-sender.ts";
 import { startDeliveryWorker, type DeliveryWorker } from "./delivery/worker.ts";
 import { createAssignmentSync, type AssignmentSync } from "./two-way/assignment-sync.ts";
@@ -77,7 +78,7 @@ export async function startServer(settings: ServerSettings, options: RuntimeOpti
       tokens: createSessionTokens(settings.sessionSecret, settings.SESSION_TTL_SECONDS),
       appUid: settings.APP_UID,
       webhookSignaturePadding: settings.CS_WEBHOOK_SIGNATURE_PADDING,
-      maxBacklog: settings.INGEST_MAX_BACKLOG,
+      limits: tenantLimitsOf(settings),
       uiDir: uiDir && existsSync(uiDir) ? uiDir : null,
       frameAncestors: options.frameAncestors ?? [],
       logLevel: settings.LOG_LEVEL,

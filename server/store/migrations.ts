@@ -185,6 +185,33 @@ CREATE UNIQUE INDEX retry_jobs_running ON retry_jobs (installation_uid) WHERE fi
 CREATE INDEX retry_jobs_by_finish ON retry_jobs (finished_at) WHERE finished_at IS NOT NULL;
 `,
   },
+  {
+    version: 7,
+    name: "tenant isolation: secret claims, the durable lifecycle record, refused ingest counters",
+    sql: `
+CREATE TABLE secret_claims (
+  secret_hash TEXT PRIMARY KEY,
+  installation_uid TEXT NOT NULL
+);
+CREATE INDEX secret_claims_by_installation ON secret_claims (installation_uid);
+INSERT INTO secret_claims (secret_hash, installation_uid)
+  SELECT write_key_hash, uid FROM installations WHERE write_key_hash IS NOT NULL;
+
+CREATE TABLE lifecycle_applied (
+  installation_uid TEXT PRIMARY KEY,
+  triggered_at BIGINT NOT NULL,
+  body_digest TEXT NOT NULL,
+  event TEXT NOT NULL,
+  uninstalled_at BIGINT
+);
+
+CREATE TABLE ingest_refusals (
+  installation_uid TEXT PRIMARY KEY,
+  unauthenticated BIGINT NOT NULL DEFAULT 0,
+  updated_at BIGINT NOT NULL
+);
+`,
+  },
 ];
 
 export function renderMigration(sql: string, dialect: Dialect): string {

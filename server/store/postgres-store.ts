@@ -18,6 +18,7 @@ import { DEDUPLICATION_WINDOW_MS, MIGRATIONS, POSTGRES_DIALECT, renderMigration 
 import { createRetryJobStore, type RetryJobStore } from "./retry-job-store.ts";
 import { postgresRunner } from "./sql-runner.ts";
 import { createLogReader, type LogQueries } from "./log-reader.ts";
+import { TENANT_SQL, lifecycleRecordOf } from "./tenant-statements.ts";
 import {
   decodeClaimed,
   decodeInstallation,
@@ -39,6 +40,7 @@ import {
 import type { SecretBox } from "../security/secret-box.ts";
 import type {
   AttemptOutcome,
+  LifecycleRecord,
   ChangeNotice,
   ClaimedOutbound,
   FinalLogEntry,
@@ -58,6 +60,8 @@ const POOL_MAX = 10;
 const CONNECT_TIMEOUT_MS = 2000;
 const STATEMENT_TIMEOUT_MS = 30_000;
 /** Advisory lock keys (any constants, unique within this app). */
+/** Advisory lock serializing secret claims, so that a secret can only ever be claimed by one installation. */
+const SECRET_CLAIM_LOCK = 0x5e6_7106;
 const LOCK = { migrate: 0x5e6_7101, plan: 0x5e6_7102, prune: 0x5e6_7103, lanes: 0x5e6_7104, expand: 0x5e6_7105 };
 
 const DOLLAR_SQL = Object.fromEntries(
@@ -389,6 +393,61 @@ export class PostgresStore implements Store {
       ? await this.rows(DOLLAR_SQL.backlog, [])
       : await this.rows(DOLLAR_SQL.installationBacklog, [installationUid, installationUid]);
     return Number(row.n);
+  }
+
+  async claimSecrets(installationUid: string, secretHashes: string[]): Promise<string | null> {
+    return this.transaction(async (client) => {
+      // One claim at a time across processes: two installations saving the same new secret cannot both win.
+      await client.query("SELECT pg_advisory_xact_lock($1)", [SECRET_CLAIM_LOCK]);
+      if (secretHashes.length) {
+        const taken = await client.query(toDollarParams(TENANT_SQL.claimedByOthers(secretHashes.length)), [installationUid, ...secretHashes]);
+        if (taken.rows.length) return String(taken.rows[0].secret_hash);
+      }
+      await client.query(toDollarParams(TENANT_SQL.releaseClaims), [installationUid]);
+      for (const hash of new Set(secretHashes)) await client.query(toDollarParams(TENANT_SQL.claim), [hash, installationUid]);
+      return null;
+    });
+  }
+
+  async advanceLifecycle(installationUid: string, entry: LifecycleRecord): Promise<boolean> {
+    const result = await this.pool.query(toDollarParams(TENANT_SQL.advanceLifecycle), [
+      installationUid,
+      entry.triggeredAt,
+      entry.bodyDigest,
+      entry.event,
+      entry.uninstalledAt,
+    ]);
+    return (result.rowCount ?? 0) > 0;
+  }
+
+  async lifecycleRecord(installationUid: string): Promise<LifecycleRecord | null> {
+    const [row] = await this.rows(toDollarParams(TENANT_SQL.lifecycleRecord), [installationUid]);
+    return lifecycleRecordOf(row);
+  }
+
+  async restoreLifecycle(installationUid: string, applied: LifecycleRecord, previous: LifecycleRecord | null): Promise<void> {
+    if (previous) {
+      await this.pool.query(toDollarParams(TENANT_SQL.restoreLifecycle), [
+        previous.triggeredAt,
+        previous.bodyDigest,
+        previous.event,
+        previous.uninstalledAt,
+        installationUid,
+        applied.bodyDigest,
+      ]);
+    } else await this.pool.query(toDollarParams(TENANT_SQL.forgetLifecycle), [installationUid, applied.bodyDigest]);
+  }
+
+  async countRefusals(counts: ReadonlyMap<string, number>, now: number): Promise<void> {
+    if (counts.size === 0) return;
+    await this.transaction(async (client) => {
+      for (const [uid, count] of counts) await client.query(toDollarParams(TENANT_SQL.countRefusals), [uid, count, now]);
+    });
+  }
+
+  async unauthenticatedRefusals(installationUid: string): Promise<number> {
+    const [row] = await this.rows(toDollarParams(TENANT_SQL.refusals), [installationUid]);
+    return row ? Number(row.unauthenticated) : 0;
   }
 
   async enqueueOutbound(plans: OutboundPlan[], now: number): Promise<number[]> {

@@ -22,9 +22,11 @@ import {
 } from "./rows.ts";
 import { INSTALLATION_COLUMNS, retentionOf, SQL } from "./statements.ts";
 import { DEDUPLICATION_WINDOW_MS } from "./migrations.ts";
+import { TENANT_SQL, lifecycleRecordOf } from "./tenant-statements.ts";
 import type { SecretBox } from "../security/secret-box.ts";
 import type {
   AttemptOutcome,
+  LifecycleRecord,
   ChangeNotice,
   ClaimedOutbound,
   FinalLogEntry,
@@ -294,6 +296,50 @@ export class SqliteStore implements Store {
       ? this.statements.backlog.get()
       : this.statements.installationBacklog.get(installationUid, installationUid);
     return (row as { n: number }).n;
+  }
+
+  async claimSecrets(installationUid: string, secretHashes: string[]): Promise<string | null> {
+    return this.db.transaction(() => {
+      if (secretHashes.length) {
+        const taken = this.db.prepare(TENANT_SQL.claimedByOthers(secretHashes.length)).get(installationUid, ...secretHashes) as Row | undefined;
+        if (taken) return String(taken.secret_hash);
+      }
+      this.db.prepare(TENANT_SQL.releaseClaims).run(installationUid);
+      const claim = this.db.prepare(TENANT_SQL.claim);
+      for (const hash of new Set(secretHashes)) claim.run(hash, installationUid);
+      return null;
+    }).immediate();
+  }
+
+  async advanceLifecycle(installationUid: string, entry: LifecycleRecord): Promise<boolean> {
+    const { changes } = this.db
+      .prepare(TENANT_SQL.advanceLifecycle)
+      .run(installationUid, entry.triggeredAt, entry.bodyDigest, entry.event, entry.uninstalledAt);
+    return changes > 0;
+  }
+
+  async lifecycleRecord(installationUid: string): Promise<LifecycleRecord | null> {
+    return lifecycleRecordOf(this.db.prepare(TENANT_SQL.lifecycleRecord).get(installationUid) as Row | undefined);
+  }
+
+  async restoreLifecycle(installationUid: string, applied: LifecycleRecord, previous: LifecycleRecord | null): Promise<void> {
+    if (previous) {
+      this.db
+        .prepare(TENANT_SQL.restoreLifecycle)
+        .run(previous.triggeredAt, previous.bodyDigest, previous.event, previous.uninstalledAt, installationUid, applied.bodyDigest);
+    } else this.db.prepare(TENANT_SQL.forgetLifecycle).run(installationUid, applied.bodyDigest);
+  }
+
+  async countRefusals(counts: ReadonlyMap<string, number>, now: number): Promise<void> {
+    const add = this.db.prepare(TENANT_SQL.countRefusals);
+    this.db.transaction(() => {
+      for (const [uid, count] of counts) add.run(uid, count, now);
+    })();
+  }
+
+  async unauthenticatedRefusals(installationUid: string): Promise<number> {
+    const row = this.db.prepare(TENANT_SQL.refusals).get(installationUid) as Row | undefined;
+    return row ? Number(row.unauthenticated) : 0;
   }
 
   async planInbound(limit: number, now: number, plan: (events: QueuedInbound[], lookups: PlanLookups) => PlanResult): Promise<number> {

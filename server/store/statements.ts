@@ -101,6 +101,8 @@ export const SQL = {
     "DELETE FROM seen_messages WHERE installation_uid = ?",
     "DELETE FROM user_state WHERE installation_uid = ?",
     "DELETE FROM retry_jobs WHERE installation_uid = ?",
+    "DELETE FROM secret_claims WHERE installation_uid = ?",
+    "DELETE FROM ingest_refusals WHERE installation_uid = ?",
     "DELETE FROM installations WHERE uid = ?",
   ],
   insertRow: `INSERT INTO sync_log (${INSERT_ROW_COLUMNS.join(", ")}) VALUES (${INSERT_ROW_COLUMNS.map(() => "?").join(", ")})`,

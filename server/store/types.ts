@@ -6,6 +6,9 @@
  */
 import type { Configuration, ServerConfiguration } from "../../src/shared/installation-config.ts";
 import type { RetryJobStore } from "./retry-job-store.ts";
+import type { LifecycleRecord } from "./tenant-statements.ts";
+
+export type { LifecycleRecord };
 
 export interface Installation {
   uid: string;
@@ -241,6 +244,19 @@ export interface InstallationStore {
   saveInstallation(installation: Installation, writeKeyHash: string | null): Promise<void>;
   /** Removes the installation, its secrets and every row that belongs to it. */
   deleteInstallation(uid: string): Promise<void>;
+  /**
+   * Makes these secret hashes the installation's only claimed secrets, atomically; returns a hash that another
+   * installation already claims (and changes nothing), or null. A secret belongs to one installation.
+   */
+  claimSecrets(installationUid: string, secretHashes: string[]): Promise<string | null>;
+  /**
+   * Records a lifecycle webhook as applied when its `triggeredAt` is newer than the last one applied for the
+   * installation; returns false (and changes nothing) for a replay or an older delivery. Kept after uninstall.
+   */
+  advanceLifecycle(installationUid: string, entry: LifecycleRecord): Promise<boolean>;
+  lifecycleRecord(installationUid: string): Promise<LifecycleRecord | null>;
+  /** Undoes `advanceLifecycle(applied)` when applying failed: back to `previous` (null: no record). */
+  restoreLifecycle(installationUid: string, applied: LifecycleRecord, previous: LifecycleRecord | null): Promise<void>;
 }
 
 /** What ingest writes and the backpressure it reads. */
@@ -260,6 +276,10 @@ export interface IngestStore {
    * backpressure measures, for one installation or, without a uid, for all.
    */
   unsettledBacklog(installationUid?: string): Promise<number>;
+  /** Adds refused unauthenticated ingest requests to each installation's counter. */
+  countRefusals(counts: ReadonlyMap<string, number>, now: number): Promise<void>;
+  /** Unauthenticated ingest requests refused for the installation (counted, never written as rows). */
+  unauthenticatedRefusals(installationUid: string): Promise<number>;
 }
 
 /** The delivery worker's side: expanding, planning, claiming and settling. */

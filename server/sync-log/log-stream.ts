@@ -5,6 +5,8 @@
  * matching new ones. Comments keep proxies from closing an idle stream. Batches go out in order, one at a time.
  */
 import type { FastifyReply, FastifyRequest } from "fastify";
+import type { VerifiedSession } from "../auth/session-token.ts";
+import type { StreamAdmission } from "../http/stream-admission.ts";
 import type { Store } from "../store/types.ts";
 import { isUnfiltered, type LogFilter } from "./log-filter.ts";
 import { toLogItem } from "./log-view.ts";
@@ -12,12 +14,24 @@ import { toLogItem } from "./log-view.ts";
 const BATCH_MS = 75;
 const HEARTBEAT_MS = 15_000;
 const IDS_PER_EVENT = 500;
+/** A reader this far behind is dropped (it reconnects and reloads), not buffered for. */
+const MAX_BUFFERED_BYTES = 1024 * 1024;
+const SESSION_CHECK_MS = 5000;
 
-export function createLogStreams(store: Store) {
+/**
+ * `admission` caps streams per installation and per process; `sessionEnded` says why a session no longer holds
+ * (uninstalled). A stream ends when its session expires or ends.
+ */
+export function createLogStreams(
+  store: Store,
+  deps: { admission: StreamAdmission; sessionEnded: (session: VerifiedSession) => Promise<string | null> },
+) {
   const open = new Set<() => void>();
 
   return {
-    serve(request: FastifyRequest, reply: FastifyReply, installationUid: string, filter: LogFilter): void {
+    serve(request: FastifyRequest, reply: FastifyReply, session: VerifiedSession, filter: LogFilter): void {
+      const { installationUid } = session;
+      const release = deps.admission.admit(installationUid);
       reply.hijack();
       const response = reply.raw;
       response.writeHead(200, {
@@ -27,7 +41,12 @@ export function createLogStreams(store: Store) {
         "x-accel-buffering": "no",
       });
       const write = (chunk: string) => {
-        if (!response.writableEnded && !response.destroyed) response.write(chunk);
+        if (response.writableEnded || response.destroyed) return;
+        if (response.writableLength > MAX_BUFFERED_BYTES) {
+          response.destroy();
+          return;
+        }
+        response.write(chunk);
       };
       const send = (event: string, data: unknown) => write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
 
@@ -60,9 +79,19 @@ export function createLogStreams(store: Store) {
         timer ??= setTimeout(flush, BATCH_MS);
       });
       const heartbeat = setInterval(() => write(": heartbeat\n\n"), HEARTBEAT_MS);
+      const sessionEnd = setTimeout(() => close(), Math.max(0, session.sessionExpiresAt - Date.now()));
+      const sessionCheck = setInterval(() => {
+        deps.sessionEnded(session).then(
+          (ended) => ended && close(),
+          () => {},
+        );
+      }, SESSION_CHECK_MS);
       const close = () => {
+        release();
         unsubscribe();
         clearInterval(heartbeat);
+        clearTimeout(sessionEnd);
+        clearInterval(sessionCheck);
         if (timer) clearTimeout(timer);
         open.delete(close);
         if (!response.writableEnded) response.end();

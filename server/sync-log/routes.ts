@@ -5,8 +5,9 @@
  */
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import { sessionOf } from "../auth/session-routes.ts";
+import { sessionEnded, sessionOf } from "../auth/session-routes.ts";
 import { HttpError } from "../http/errors.ts";
+import { createStreamAdmission } from "../http/stream-admission.ts";
 import type { Installations } from "../installations/installations.ts";
 import type { LogStatus, Store } from "../store/types.ts";
 import { createRetryJobs } from "./bulk-retry.ts";
@@ -25,9 +26,15 @@ const rowIdSchema = z.object({ id: z.string().regex(/^\d{1,15}$/, "must be a row
 const exportSchema = z.object({ format: z.enum(["csv", "json"], { error: 'must be "csv" or "json"' }).default("csv") });
 const recentSchema = z.object({ limit: z.coerce.number().int().min(1).max(100, "must be at most 100").default(20) });
 
-export async function syncLogRoutes(app: FastifyInstance, deps: { store: Store; installations: Installations }) {
+export async function syncLogRoutes(
+  app: FastifyInstance,
+  deps: { store: Store; installations: Installations; liveStreams: { perInstallation: number; total: number } },
+) {
   const { store } = deps;
-  const streams = createLogStreams(store);
+  const streams = createLogStreams(store, {
+    admission: createStreamAdmission(deps.liveStreams),
+    sessionEnded: (session) => sessionEnded(deps.installations, session),
+  });
   const retryJobs = createRetryJobs(store, app.log);
   app.addHook("preClose", async () => streams.closeAll());
 
@@ -44,13 +51,16 @@ export async function syncLogRoutes(app: FastifyInstance, deps: { store: Store; 
   app.get("/api/log/summary", async (request) => {
     const { installationUid } = sessionOf(request);
     const { from, to } = parseSummaryPeriod(request.query, Date.now());
-    return summarizeLog(store, installationUid, from, to);
+    const [summary, unauthenticatedRequests] = await Promise.all([
+      summarizeLog(store, installationUid, from, to),
+      store.unauthenticatedRefusals(installationUid),
+    ]);
+    return { ...summary, refusedUnauthenticatedRequests: unauthenticatedRequests };
   });
 
-  app.get("/api/log/stream", async (request, reply) => {
-    const { installationUid } = sessionOf(request);
+  app.get("/api/log/stream", { config: { auth: "stream" } }, async (request, reply) => {
     const { token: _token, ...query } = request.query as Record<string, unknown>;
-    streams.serve(request, reply, installationUid, parseLogFilter(query));
+    streams.serve(request, reply, sessionOf(request), parseLogFilter(query));
     return reply;
   });
 

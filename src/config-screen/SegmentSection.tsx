@@ -79,7 +79,7 @@ export function SegmentSection({ data, dispatch, validation, installationUid }: 
             value={server.webhookBearerToken}
             onChange={(webhookBearerToken) => setSecret({ webhookBearerToken })}
             error={secretError("webhookBearerToken")}
-            help="Accepted instead of a signature when Segment sends Authorization: Bearer <token>."
+            help="Accepted instead of a signature (Authorization: Bearer <token>). Weaker: anyone who sees one request can reuse it."
             generate={newBearerToken}
             copyable
             testId="bearer-token-input"
@@ -177,8 +177,9 @@ function WebhookSetupSteps({ webhookUrl, withBearer }: { webhookUrl: string; wit
         to your source.
       </li>
       <li>
-        In its Settings, paste the shared secret above into <strong>Shared Secret</strong>; Segment then sends an{" "}
-        <code>X-Signature</code> header.
+        In its Settings, paste the shared secret above into <strong>Shared Secret</strong>; Segment then signs each
+        request&apos;s whole body in an <code>X-Signature</code> header. Requests that are unsigned, or signed over only part
+        of the body, are refused.
       </li>
       <li>
         Add a mapping with the <strong>Send</strong> action: URL <code>{webhookUrl}</code>, Method <strong>POST</strong>,
@@ -190,7 +191,8 @@ function WebhookSetupSteps({ webhookUrl, withBearer }: { webhookUrl: string; wit
         </li>
       )}
       <li>
-        Enable batching, batch size <strong>1000 or less</strong>.
+        Leave <strong>Enable Batching</strong> off, so that every request is one event signed in full. (With batching on,
+        batches are accepted only when the signature covers the whole batch.)
       </li>
       <li>Save, then enable the mapping and the destination.</li>
     </ol>
