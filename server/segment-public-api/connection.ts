@@ -125,11 +125,11 @@ export async function disconnectSource(api: PublicApi, metadataId: string, insta
 export async function describeConnection(
   context: ConnectContext,
   sourceId: string,
-  firstEvent: SegmentSourceConnection["firstEvent"],
+  latestEvent: SegmentSourceConnection["latestEvent"],
 ): Promise<SegmentSourceConnection> {
   const { api, metadataId, installationUid } = context;
   const destination = await findOurDestination(api, sourceId, metadataId, installationUid);
-  if (!destination) return { state: "not_connected", destinationId: null, triggers: [], firstEvent: null };
+  if (!destination) return { state: "not_connected", destinationId: null, triggers: [], latestEvent: null };
   const subscriptions = (
     await api.list<SegmentSubscription>(`/destinations/${destination.id}/subscriptions`, "subscriptions", SUBSCRIPTION_VERSION)
   ).filter((subscription) => isOurSubscription(subscription.name));
@@ -139,9 +139,9 @@ export async function describeConnection(
     desired.length === subscriptions.length &&
     desired.every((want) => subscriptions.some((have) => have.name === want.name && sameSubscription(have, want)));
   return {
-    state: !current ? "outdated" : firstEvent ? "receiving" : "connected",
+    state: !current ? "outdated" : latestEvent ? "receiving" : "connected",
     destinationId: destination.id,
     triggers: subscriptions.map((subscription) => subscription.trigger),
-    firstEvent,
+    latestEvent,
   };
 }

@@ -46,8 +46,11 @@ export interface SegmentSourceConnection {
   destinationId: string | null;
   /** What the subscriptions trigger on, as Segment shows them. */
   triggers: string[];
-  /** The first event this installation received through the webhook since the destination was created. */
-  firstEvent: { receivedAt: string | number; type: string; name: string | null } | null;
+  /**
+   * The latest event this installation received through its webhook. Segment's payloads do not name their source,
+   * so with several connected sources it is the installation's latest, not this source's.
+   */
+  latestEvent: { receivedAt: string | number; type: string; name: string | null } | null;
 }
 
 export interface SegmentSource {

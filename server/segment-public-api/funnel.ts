@@ -1,0 +1,61 @@
+/**
+ * Segment's side of the funnel for this installation's connected destinations: the six delivery-overview stages
+ * (beta, `v1beta`) for one window. Granularity follows Segment's limits (segment.md §8): MINUTE for windows up to
+ * 4 hours, HOUR up to 14 days, else DAY (30 days at most). Answers come through the client's cache, and the
+ * route caches whole results, so reloading the log page does not spend the Public API's budget.
+ */
+import { SEGMENT_FUNNEL_STAGES, type SegmentFunnel, type SegmentFunnelDestination, type SegmentFunnelStage } from "../../src/shared/segment-connect.ts";
+import type { PublicApi } from "./client.ts";
+import { findOurDestination } from "./connection.ts";
+
+const HOUR_MS = 3_600_000;
+const MAX_SOURCES = 20;
+
+const STAGE_PATHS: Record<SegmentFunnelStage, string> = {
+  successfullyReceived: "successfully-received",
+  filteredAtSource: "filtered-at-source",
+  failedOnIngest: "failed-on-ingest",
+  filteredAtDestination: "filtered-at-destination",
+  failedDelivery: "failed-delivery",
+  successfulDelivery: "successful-delivery",
+};
+
+export function granularityFor(spanMs: number): SegmentFunnel["window"]["granularity"] {
+  if (spanMs <= 4 * HOUR_MS) return "MINUTE";
+  if (spanMs <= 14 * 24 * HOUR_MS) return "HOUR";
+  return "DAY";
+}
+
+export async function segmentFunnelStages(
+  api: PublicApi,
+  context: { metadataId: string; installationUid: string },
+  window: { from: number; to: number },
+): Promise<SegmentFunnelDestination[]> {
+  const sources = (await api.list<{ id: string; name: string }>("/sources", "sources")).slice(0, MAX_SOURCES);
+  const granularity = granularityFor(window.to - window.from);
+  const result: SegmentFunnelDestination[] = [];
+  for (const source of sources) {
+    const destination = await findOurDestination(api, source.id, context.metadataId, context.installationUid);
+    if (!destination) continue;
+    const params = new URLSearchParams({
+      sourceId: source.id,
+      destinationConfigId: destination.id,
+      startTime: new Date(window.from).toISOString(),
+      endTime: new Date(window.to).toISOString(),
+      granularity,
+    });
+    const totals = await Promise.all(
+      SEGMENT_FUNNEL_STAGES.map(async (stage) => {
+        const data = await api.get<{ total?: number }>(`/delivery-overview/${STAGE_PATHS[stage]}?${params}`, "v1beta");
+        return [stage, Number(data?.total ?? 0)] as const;
+      }),
+    );
+    result.push({
+      sourceId: source.id,
+      sourceName: source.name,
+      destinationId: destination.id,
+      stages: Object.fromEntries(totals) as Record<SegmentFunnelStage, number>,
+    });
+  }
+  return result;
+}
