@@ -84,10 +84,11 @@ export function createPublicApiClient(options: PublicApiClientOptions = {}) {
       return answer.body;
     };
 
-    const get = async <T>(path: string, version: ApiVersion = "v1"): Promise<T> => {
+    /** `maxAgeMs` shortens the cache for answers that must be recent (a status shown right after a change). */
+    const get = async <T>(path: string, version: ApiVersion = "v1", maxAgeMs = cacheTtlMs): Promise<T> => {
       const key = `${tokenKey} ${version} ${base}${path}`;
       const hit = cache.get(key);
-      if (hit && hit.expires > Date.now()) return hit.value as T;
+      if (hit && hit.expires > Date.now() && hit.expires - cacheTtlMs + maxAgeMs > Date.now()) return hit.value as T;
       const value = ((await call("GET", path, version)) as { data?: unknown } | null)?.data as T;
       if (cache.size >= maxEntries) cache.delete(cache.keys().next().value!);
       cache.set(key, { expires: Date.now() + cacheTtlMs, value });

@@ -10,7 +10,7 @@
  */
 import type { Configuration, ServerConfiguration } from "../../src/shared/installation-config.ts";
 import type { SegmentSourceConnection } from "../../src/shared/segment-connect.ts";
-import type { PublicApi } from "./client.ts";
+import { SegmentApiError, type PublicApi } from "./client.ts";
 import {
   WEBHOOK_ACTION_SLUG,
   canonical,
@@ -139,9 +139,35 @@ export async function describeConnection(
     desired.length === subscriptions.length &&
     desired.every((want) => subscriptions.some((have) => have.name === want.name && sameSubscription(have, want)));
   return {
-    state: !current ? "outdated" : latestEvent ? "receiving" : "connected",
+    state: !current ? "outdated" : (await deliveredToUs(api, sourceId, destination.id)) ? "receiving" : "connected",
     destinationId: destination.id,
     triggers: subscriptions.map((subscription) => subscription.trigger),
     latestEvent,
   };
+}
+
+const MINUTE_MS = 60_000;
+const DELIVERY_STATUS_MAX_AGE_MS = 5_000;
+
+/**
+ * Whether Segment's delivery overview counts a successful delivery by this destination in the last day: events
+ * reaching our webhook do not say which source or destination sent them, so this is the per-source signal.
+ * Without the role to read it, the connection just shows as connected.
+ */
+async function deliveredToUs(api: PublicApi, sourceId: string, destinationId: string): Promise<boolean> {
+  const end = Math.ceil(Date.now() / MINUTE_MS) * MINUTE_MS;
+  const params = new URLSearchParams({
+    sourceId,
+    destinationConfigId: destinationId,
+    startTime: new Date(end - 24 * 60 * MINUTE_MS).toISOString(),
+    endTime: new Date(end).toISOString(),
+    granularity: "HOUR",
+  });
+  try {
+    const data = await api.get<{ total?: number }>(`/delivery-overview/successful-delivery?${params}`, "v1beta", DELIVERY_STATUS_MAX_AGE_MS);
+    return Number(data?.total ?? 0) > 0;
+  } catch (error) {
+    if (error instanceof SegmentApiError) return false;
+    throw error;
+  }
 }

@@ -108,7 +108,12 @@ describe("Segment Public API routes", () => {
     const again = await api.post("/api/segment/connect", { ...draft(), sourceIds: ["src_web"], ingestUrl: ingestUrl() });
     expect(again.status).toBe(400); // no token saved yet: the draft must carry it
     const againWithToken = await api.post("/api/segment/connect", { ...draft(OWNER_TOKEN), sourceIds: ["src_web"], ingestUrl: ingestUrl() });
-    expect(againWithToken.body.outcomes[0]).toMatchObject({ ok: true, changes: [], connection: { state: "receiving" } });
+    expect(againWithToken.body.outcomes[0]).toMatchObject({ ok: true, changes: [] });
+    // Segment's delivery overview now counts deliveries by this destination (read at most 5 s old).
+    await eventually(async () => {
+      const listed = await api.post("/api/segment/sources", { ...draft(OWNER_TOKEN), ingestUrl: ingestUrl() });
+      return listed.body.sources.find((s: { id: string }) => s.id === "src_web")?.connection.state === "receiving";
+    });
     expect(segment.publicApi.requests().filter((r) => r.method !== "GET")).toHaveLength(writesBefore);
 
     // The funnel reads the saved token: save it as the config screen's Save would.

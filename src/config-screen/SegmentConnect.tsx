@@ -13,7 +13,7 @@ import { fieldError } from "./validation";
 const STATE_LABELS: Record<SegmentSourceConnection["state"], string> = {
   not_connected: "Not connected",
   connected: "Connected, waiting for the first event",
-  receiving: "Connected, receiving events",
+  receiving: "Connected, Segment is delivering events",
   outdated: "Connected, differs from the mappings: Connect again to update",
 };
 

@@ -6,6 +6,7 @@ import { useDebouncedValue } from "./useDebouncedValue";
 
 const SOURCES_KEY = "segment-sources";
 const SUGGESTIONS_KEY = "segment-suggestions";
+const WAITING_POLL_MS = 5_000;
 
 /** The webhook URL this screen shows, which Connect points the destination at. */
 export function ingestUrlFor(installationUid: string): string {
@@ -25,6 +26,8 @@ export function useSegmentSources(data: InstallationData, installationUid: strin
     queryFn: ({ signal }) => api.post<SegmentSourcesResult>("/api/segment/sources", { ...data, ingestUrl: ingestUrlFor(installationUid) }, signal),
     enabled: Boolean(data.serverConfiguration.segmentPublicApiToken.trim()),
     staleTime: 30_000,
+    // While a connected source waits for Segment's first delivery, look again every few seconds.
+    refetchInterval: (query) => (query.state.data?.sources.some((source) => source.connection.state === "connected") ? WAITING_POLL_MS : false),
   });
 }
 
