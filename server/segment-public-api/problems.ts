@@ -11,7 +11,7 @@ export function segmentProblem(error: unknown, need: SegmentRoleNeed): SegmentPr
   if (status === 401) return { status, message: `Segment rejected the Public API token (${message})`, missingRole: null };
   if (status === 403) {
     const role = SEGMENT_ROLES[need];
-    return { status, message: `The token lacks the "${role}" role (${message})`, missingRole: role };
+    return { status, message: `Segment refused the call for lack of a role (${message}).`, missingRole: role };
   }
   return { status, message, missingRole: null };
 }

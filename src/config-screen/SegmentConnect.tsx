@@ -90,6 +90,20 @@ export function SegmentConnect({ data, dispatch, validation, installationUid }: 
   );
 }
 
+/** "Created the destination and 3 subscriptions" from the writes Connect made (`POST /destinations …`). */
+function describeChanges(changes: string[]): string {
+  const count = (method: string, subscriptions: boolean) =>
+    changes.filter((change) => change.startsWith(`${method} `) && change.includes("/subscriptions") === subscriptions).length;
+  const parts = [
+    count("POST", false) ? "created the destination" : "",
+    count("PATCH", false) ? "updated the destination" : "",
+    count("POST", true) ? `created ${count("POST", true)} subscription(s)` : "",
+    count("PATCH", true) ? `updated ${count("PATCH", true)} subscription(s)` : "",
+    count("DELETE", true) ? `removed ${count("DELETE", true)} subscription(s) no mapping needs` : "",
+  ].filter(Boolean);
+  return `In Segment: ${parts.join(", ")}.`;
+}
+
 function LeastPrivileges() {
   return (
     <span data-test-id="segment-token-privileges">
@@ -147,7 +161,7 @@ function SourceRow({ source, picked, onPick, onDisconnect, disconnecting, outcom
         <span className="hint" data-test-id="segment-connect-outcome">
           {outcome.ok
             ? outcome.changes.length > 0
-              ? `Segment changed: ${outcome.changes.join("; ")}`
+              ? describeChanges(outcome.changes)
               : "Already connected as the mappings say; nothing changed."
             : null}
         </span>

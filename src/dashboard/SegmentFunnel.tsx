@@ -66,7 +66,7 @@ export function SegmentFunnel({ period, onShowRows }: SegmentFunnelProps) {
       {data.destinations.map((destination) => (
         <div key={destination.destinationId} className="segment-funnel__row" data-test-id={`segment-funnel-${destination.sourceId}`}>
           <p className="hint">
-            Source <strong>{destination.sourceName}</strong>, {new Date(data.window.from).toLocaleString()} – {new Date(data.window.to).toLocaleString()}
+            In Segment, source <strong>{destination.sourceName}</strong> to this app&apos;s destination, {new Date(data.window.from).toLocaleString()} – {new Date(data.window.to).toLocaleString()}
           </p>
           <ol className="funnel">
             {SEGMENT_STAGES.map(([stage, label]) => (
@@ -78,6 +78,7 @@ export function SegmentFunnel({ period, onShowRows }: SegmentFunnelProps) {
           </ol>
         </div>
       ))}
+      <p className="hint">In this app, same window:</p>
       <ol className="funnel" aria-label="Our side, same window">
         {ours.map(([id, label, count, filters]) => (
           <li key={id} className="funnel__stage" data-test-id={`our-stage-${id}`} data-count={count}>
