@@ -49,12 +49,16 @@ export function isOurSubscription(name: unknown): boolean {
   return typeof name === "string" && name.startsWith(SUBSCRIPTION_PREFIX);
 }
 
-const quote = (value: string) => `"${value.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
+/** FQL strings have no escapes (@segment/destination-subscriptions reads `\` literally and ends at any `"`). */
+const quote = (value: string) => `"${value}"`;
 
-/** `type = "track" and (event = "A" or event = "B")`, or the whole type when a row maps `*`. */
+/**
+ * `type = "track" and (event = "A" or event = "B")`, or the whole type when a row maps `*` or a name holds a `"`
+ * that FQL cannot express: subscribing to more is safe, as our own mappings still pick the events.
+ */
 function namedTrigger(type: string, field: "event" | "name", names: string[]): string | null {
   if (names.length === 0) return null;
-  if (names.includes("*")) return `type = ${quote(type)}`;
+  if (names.some((name) => name === "*" || name.includes('"'))) return `type = ${quote(type)}`;
   const unique = [...new Set(names)].sort();
   return `type = ${quote(type)} and (${unique.map((name) => `${field} = ${quote(name)}`).join(" or ")})`;
 }
