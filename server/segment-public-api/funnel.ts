@@ -20,9 +20,11 @@ const STAGE_PATHS: Record<SegmentFunnelStage, string> = {
   successfulDelivery: "successful-delivery",
 };
 
-export function granularityFor(spanMs: number): SegmentFunnel["window"]["granularity"] {
-  if (spanMs <= 4 * HOUR_MS) return "MINUTE";
-  if (spanMs <= 14 * 24 * HOUR_MS) return "HOUR";
+/** The finest granularity Segment allows for the window: MINUTE needs ≤ 4 h starting within 48 h, HOUR ≤ 14 days. */
+export function granularityFor(window: { from: number; to: number }, now: number): SegmentFunnel["window"]["granularity"] {
+  const span = window.to - window.from;
+  if (span <= 4 * HOUR_MS && window.from >= now - 48 * HOUR_MS) return "MINUTE";
+  if (span <= 14 * 24 * HOUR_MS) return "HOUR";
   return "DAY";
 }
 
@@ -32,7 +34,7 @@ export async function segmentFunnelStages(
   window: { from: number; to: number },
 ): Promise<SegmentFunnelDestination[]> {
   const sources = (await api.list<{ id: string; name: string }>("/sources", "sources")).slice(0, MAX_SOURCES);
-  const granularity = granularityFor(window.to - window.from);
+  const granularity = granularityFor(window, Date.now());
   const result: SegmentFunnelDestination[] = [];
   for (const source of sources) {
     const destination = await findOurDestination(api, source.id, context.metadataId, context.installationUid);

@@ -154,7 +154,7 @@ export async function segmentApiRoutes(app: FastifyInstance, deps: SegmentApiRou
 
     const summary = await summarizeLog(deps.store, installation.uid, from, to);
     const base: SegmentFunnel = {
-      window: { from, to, granularity: granularityFor(to - from) },
+      window: { from, to, granularity: granularityFor({ from, to }, now) },
       destinations: [],
       ours: summary.funnel,
       problem: null,

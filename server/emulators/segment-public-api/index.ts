@@ -127,6 +127,13 @@ export interface SegmentPublicApi {
   reset(): void;
 }
 
+const HOUR_MS = 3_600_000;
+/** Delivery overview windows per granularity (segment.md §8). */
+const GRANULARITY_LIMITS: Record<string, { maxRangeMs: number; maxAgeMs: number }> = {
+  MINUTE: { maxRangeMs: 4 * HOUR_MS, maxAgeMs: 48 * HOUR_MS },
+  HOUR: { maxRangeMs: 14 * 24 * HOUR_MS, maxAgeMs: 30 * 24 * HOUR_MS },
+  DAY: { maxRangeMs: 30 * 24 * HOUR_MS, maxAgeMs: 30 * 24 * HOUR_MS },
+};
 const ROOTS = ["echo", "sources", "destinations", "catalog", "tracking-plans", "spaces", "delivery-overview"];
 const OWNER: Role = "Workspace Owner";
 /** Roles that include another (an admin may read). */
@@ -486,6 +493,11 @@ export function createSegmentPublicApi(initial: Workspace, options: { deliveryAt
       const from = Date.parse(query.startTime);
       const to = Date.parse(query.endTime);
       if (!Number.isFinite(from) || !Number.isFinite(to) || from >= to) return reply.fail(422, "validation", "startTime and endTime must be ISO 8601 with startTime < endTime");
+      const limit = GRANULARITY_LIMITS[query.granularity];
+      if (!limit) return reply.fail(422, "validation", "granularity must be MINUTE, HOUR or DAY");
+      if (to - from > limit.maxRangeMs || from < Date.now() - limit.maxAgeMs) {
+        return reply.fail(422, "validation", `a ${query.granularity} window is at most ${limit.maxRangeMs / HOUR_MS} h long and starts at most ${limit.maxAgeMs / HOUR_MS} h ago`);
+      }
       const total = stageCounts
         .filter(
           (entry) =>

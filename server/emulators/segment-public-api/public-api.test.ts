@@ -82,6 +82,13 @@ describe("Segment Public API emulator", () => {
     segment.publicApi.addFault({ status: 429, retryAfterSeconds: 7 });
     expect(await status("tok-reader", "/sources")).toMatchObject({ status: 429, retryAfter: "7" });
     expect(await status("tok-reader", "/sources")).toMatchObject({ status: 200, body: { data: { sources: [{ id: "src_web" }, { id: "src_ios" }] } } });
+    const tooLong = new URLSearchParams({
+      sourceId: "src_web",
+      startTime: new Date(Date.now() - 10 * 3_600_000).toISOString(),
+      endTime: new Date().toISOString(),
+      granularity: "MINUTE",
+    });
+    expect(await status("tok-reader", `/delivery-overview/successfully-received?${tooLong}`)).toMatchObject({ status: 422, body: { errors: [{ type: "validation" }] } });
   });
 
   it("pages lists with pagination.count and the cursor it returns", async () => {
