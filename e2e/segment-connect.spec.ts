@@ -96,6 +96,7 @@ test.describe("Segment one-click connection", () => {
       ),
     );
     expect(created.slice(1).every((r) => r.accept === "application/vnd.segment.v1alpha+json")).toBe(true);
+    await app.getByTestId("segment-connect").scrollIntoViewIfNeeded();
     await page.screenshot({ path: "test-results/segment-connect-connected.png", fullPage: false });
 
     // Connect again: no write at all, and the screen says so.
@@ -116,6 +117,7 @@ test.describe("Segment one-click connection", () => {
     const source = config.getByTestId(`segment-source-${SOURCE_ID}`);
     await expect(source.getByTestId("segment-source-state")).toHaveText("Connected, Segment is delivering events");
     await expect(source.getByTestId("segment-source-latest-event")).toContainText('track "Order Completed"');
+    await source.scrollIntoViewIfNeeded();
     await page.screenshot({ path: "test-results/segment-connect-receiving.png" });
 
     await config.getByTestId(`segment-disconnect-${SOURCE_ID}`).click();

@@ -6,10 +6,11 @@
  */
 import { SEGMENT_FUNNEL_STAGES, type SegmentFunnel, type SegmentFunnelDestination, type SegmentFunnelStage } from "../../src/shared/segment-connect.ts";
 import type { PublicApi } from "./client.ts";
-import { findOurDestination } from "./connection.ts";
+import { listOurDestinations } from "./connection.ts";
 
 const HOUR_MS = 3_600_000;
-const MAX_SOURCES = 20;
+/** Six delivery-overview calls each: keep well inside the Public API's budget. */
+const MAX_DESTINATIONS = 10;
 
 const STAGE_PATHS: Record<SegmentFunnelStage, string> = {
   successfullyReceived: "successfully-received",
@@ -33,12 +34,13 @@ export async function segmentFunnelStages(
   context: { metadataId: string; installationUid: string },
   window: { from: number; to: number },
 ): Promise<SegmentFunnelDestination[]> {
-  const sources = (await api.list<{ id: string; name: string }>("/sources", "sources")).slice(0, MAX_SOURCES);
+  const ours = [...(await listOurDestinations(api, context.metadataId, context.installationUid)).values()].slice(0, MAX_DESTINATIONS);
+  if (ours.length === 0) return [];
+  const names = new Map((await api.list<{ id: string; name: string }>("/sources", "sources")).map((source) => [source.id, source.name]));
   const granularity = granularityFor(window, Date.now());
   const result: SegmentFunnelDestination[] = [];
-  for (const source of sources) {
-    const destination = await findOurDestination(api, source.id, context.metadataId, context.installationUid);
-    if (!destination) continue;
+  for (const destination of ours) {
+    const source = { id: destination.sourceId, name: names.get(destination.sourceId) ?? destination.sourceId };
     const params = new URLSearchParams({
       sourceId: source.id,
       destinationConfigId: destination.id,

@@ -26,7 +26,7 @@ import type { Installations } from "../installations/installations.ts";
 import { summarizeLog } from "../sync-log/log-summary.ts";
 import type { Store } from "../store/types.ts";
 import { createPublicApiClient, type PublicApi } from "./client.ts";
-import { connectSource, describeConnection, disconnectSource, type ConnectContext } from "./connection.ts";
+import { connectSource, describeConnection, disconnectSource, listOurDestinations, type ConnectContext } from "./connection.ts";
 import { granularityFor, segmentFunnelStages } from "./funnel.ts";
 import { segmentProblem } from "./problems.ts";
 import { loadSegmentSuggestions } from "./suggestions.ts";
@@ -95,10 +95,11 @@ export async function segmentApiRoutes(app: FastifyInstance, deps: SegmentApiRou
     const context = contextFor(data, installationUid, checkIngestUrl(body.ingestUrl, installationUid));
     try {
       const sources = await context.api.list<{ id: string; name: string; slug: string; enabled: boolean }>("/sources", "sources");
+      const ours = await listOurDestinations(context.api, metadataId, installationUid);
       const latest = await latestWebhookEvent(installationUid);
       const result = [];
       for (const source of sources) {
-        const connection = await describeConnection(context, source.id, latest);
+        const connection = await describeConnection(context, source.id, latest, ours.get(source.id) ?? null);
         result.push({ id: source.id, name: source.name, slug: source.slug, enabled: source.enabled !== false, connection });
       }
       return { ok: true, sources: result, problem: null };

@@ -387,6 +387,11 @@ export function createSegmentPublicApi(initial: Workspace, options: { deliveryAt
         destinations.push(created);
         return reply.send(200, { data: { destination: destinationView(created) } });
       }
+      if (!id && method === "GET") {
+        if (reply.need("Source Read-only")) return true;
+        const { items, pagination } = page(destinations, query);
+        return reply.send(200, { data: { destinations: items.map(destinationView), pagination } });
+      }
       if (!destination) return notFound(`destination ${id}`);
       if (!sub) {
         if (method === "GET") return reply.need("Source Read-only") || reply.send(200, { data: { destination: destinationView(destination) } });
