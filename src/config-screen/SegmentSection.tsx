@@ -42,7 +42,7 @@ export function SegmentSection({ data, dispatch, validation, installationUid }: 
       <FormField
         htmlFor="segment-region"
         label="Segment data region"
-        help="Where your Segment workspace stores data; the two-way sync sends to this region's Tracking API."
+        help="Where your Segment workspace stores data; the two-way sync sends to this region's Tracking API, and Connect calls this region's Public API."
       >
         <SelectField
           id="segment-region"
