@@ -7,6 +7,7 @@
  */
 import { createHash } from "node:crypto";
 import { requestJson, TransportError } from "../personalize-management/json-request.ts";
+import type { RateLimiter } from "../personalize-management/rate-limiter.ts";
 
 export type ApiVersion = "v1" | "v1beta" | "v1alpha";
 
@@ -32,6 +33,8 @@ export interface PublicApiClientOptions {
   /** A 429 whose Retry-After is at most this long is waited out and retried once. */
   maxRateLimitWaitMs?: number;
   maxCacheEntries?: number;
+  /** Paces the calls made with one token (its workspace's budget is shared with everything else the customer runs). */
+  limiter?: RateLimiter;
 }
 
 const PAGE_SIZE = 200;
@@ -55,6 +58,7 @@ export function createPublicApiClient(options: PublicApiClientOptions = {}) {
     const call = async (method: "GET" | "POST" | "PATCH" | "DELETE", path: string, version: ApiVersion, body?: unknown, retried = false): Promise<unknown> => {
       const blocked = (blockedUntil.get(tokenKey) ?? 0) - Date.now();
       if (blocked > 0) throw new SegmentApiError(429, `Segment's rate limit was reached; retry in ${Math.ceil(blocked / 1000)} s`, blocked);
+      await options.limiter?.acquire(tokenKey);
       let answer;
       try {
         answer = await requestJson(`${base}${path}`, {

@@ -25,6 +25,7 @@ import { HttpError } from "../http/errors.ts";
 import type { Installations } from "../installations/installations.ts";
 import { summarizeLog } from "../sync-log/log-summary.ts";
 import type { Store } from "../store/types.ts";
+import { createRateLimiter } from "../personalize-management/rate-limiter.ts";
 import { createPublicApiClient, type PublicApi } from "./client.ts";
 import { connectSource, describeConnection, disconnectSource, listOurDestinations, type ConnectContext } from "./connection.ts";
 import { granularityFor, segmentFunnelStages } from "./funnel.ts";
@@ -46,9 +47,14 @@ const DAY_MS = 86_400_000;
 const FUNNEL_MAX_AGE_MS = 30 * DAY_MS;
 const FUNNEL_CACHE_MS = 60_000;
 const RECENT_ROWS = 200;
+/**
+ * Our own pace per token, so no installation can make this server burst at Segment. The per-endpoint limits
+ * (25 to 200 requests/min, segment.md §8) are met by the cache and by honouring 429s (client.ts).
+ */
+const PUBLIC_API_BUDGET = { limit: 10, windowMs: 1000 };
 
 export async function segmentApiRoutes(app: FastifyInstance, deps: SegmentApiRouteDependencies) {
-  const client = createPublicApiClient({ cacheTtlMs: 60_000 });
+  const client = createPublicApiClient({ cacheTtlMs: 60_000, limiter: createRateLimiter(PUBLIC_API_BUDGET) });
   const metadataId = deps.webhookMetadataId ?? WEBHOOK_METADATA_ID;
   const funnelCache = new Map<string, { expires: number; value: SegmentFunnel }>();
 
