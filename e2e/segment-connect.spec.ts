@@ -89,7 +89,7 @@ test.describe("Segment one-click connection", () => {
             headers: {},
             data: { "@path": "$." },
             enable_batching: true,
-            batch_size: 1000,
+            batch_size: 511, // all our ingest takes at 32 KB per event (WEBHOOK_BATCH_SIZE)
             batch_keys: ["url", "method", "headers"],
           },
         }),

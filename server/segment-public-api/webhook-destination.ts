@@ -3,7 +3,8 @@
  * marker: Disconnect removes only what carries it), its settings, and one `send` subscription per kind of mapped
  * event, each with an FQL trigger and the action's field mapping (segment.md §2). Pure: no I/O.
  */
-import { MAX_WEBHOOK_BATCH } from "../ingest/webhook-route.ts";
+import { MAX_EVENT_BYTES } from "../ingest/segment-event.ts";
+import { MAX_WEBHOOK_BATCH, WEBHOOK_BODY_LIMIT } from "../ingest/webhook-route.ts";
 import type { Configuration, ServerConfiguration } from "../../src/shared/installation-config.ts";
 
 /**
@@ -12,8 +13,12 @@ import type { Configuration, ServerConfiguration } from "../../src/shared/instal
  */
 export const WEBHOOK_METADATA_ID = "614a3c7d791c91c41bae7599";
 export const WEBHOOK_ACTION_SLUG = "send";
-/** Segment's documented default batch size with batching on; our ingest takes up to MAX_WEBHOOK_BATCH per request. */
-export const WEBHOOK_BATCH_SIZE = Math.min(1000, MAX_WEBHOOK_BATCH);
+/**
+ * As many events as our ingest always accepts in one request: even at Segment's 32 KB per event the batch stays
+ * under our body limit (a 413 would be final for Segment, so those events would be lost). 512 with today's
+ * limits, below Segment's default of 1000, so Segment uses stream batching (segment.md §2).
+ */
+export const WEBHOOK_BATCH_SIZE = Math.min(Math.floor(WEBHOOK_BODY_LIMIT / (MAX_EVENT_BYTES + 64)), MAX_WEBHOOK_BATCH);
 
 export interface DesiredSubscription {
   name: string;
