@@ -10,9 +10,16 @@ import { E2E_DATA_DIR, E2E_PORT } from "../playwright.config";
 export const APP_URL = `http://localhost:${E2E_PORT}`;
 export const HOST_URL = `http://127.0.0.1:${E2E_PORT + 1}`;
 export const EMULATOR_URL = `http://127.0.0.1:${E2E_PORT + 2}`;
+/** The Segment emulator: Tracking API, and the customer's workspace through the Public API. */
+export const SEGMENT_URL = `http://127.0.0.1:${E2E_PORT + 3}`;
 export const DEV_PROJECT_UID = "65f0c0ffee00000000000001";
 
-export function devKeys(): { trackingWriteKey: string; webhookSharedSecret: string } {
+export function devKeys(): {
+  trackingWriteKey: string;
+  webhookSharedSecret: string;
+  segmentPublicApiToken: string;
+  demoSourceWriteKey: string;
+} {
   return JSON.parse(readFileSync(join(E2E_DATA_DIR, "dev-keys.json"), "utf8"));
 }
 
@@ -20,7 +27,7 @@ export function devKeys(): { trackingWriteKey: string; webhookSharedSecret: stri
  * Saves a working configuration through the host simulator (as the admin's Save would, update webhook
  * included): the Personalize emulator, the dev project, a plan/lifetime_value mapping and the dev write key.
  */
-export async function configureInstallation(): Promise<{ writeKey: string }> {
+export async function configureInstallation(extraSecrets: { segmentPublicApiToken?: string } = {}): Promise<{ writeKey: string }> {
   const keys = devKeys();
   const response = await fetch(`${HOST_URL}/api/save`, {
     method: "POST",
@@ -40,6 +47,7 @@ export async function configureInstallation(): Promise<{ writeKey: string }> {
         trackingWriteKey: keys.trackingWriteKey,
         webhookSharedSecret: keys.webhookSharedSecret,
         personalizeManagementToken: "dev-management-token",
+        ...extraSecrets,
       },
     }),
   });

@@ -24,6 +24,7 @@ import type { Installations } from "./installations/installations.ts";
 import { lifecycleRoute } from "./installations/lifecycle-route.ts";
 import type { Store } from "./store/types.ts";
 import { syncLogRoutes } from "./sync-log/routes.ts";
+import { segmentApiRoutes } from "./segment-public-api/routes.ts";
 
 export interface AppDependencies {
   store: Store;
@@ -41,6 +42,8 @@ export interface AppDependencies {
   personalizeHostAllowlist: readonly string[];
   /** SEGMENT_HOST_OVERRIDE: where two-way Segment calls go instead of the regional host. */
   segmentHostOverride?: string;
+  /** SEGMENT_PUBLIC_API_URL and SEGMENT_WEBHOOK_METADATA_ID (one-click Connect). */
+  segmentPublicApi?: { url?: string; webhookMetadataId?: string };
   /** The two-way sync's manifest check for one user, on demand. */
   checkAssignments: (installationUid: string, userId: string) => Promise<CheckResult>;
   /** Fastify's trustProxy: whose X-Forwarded-For sets request.ip, which the per-address rate limits key on. */
@@ -113,6 +116,12 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
       });
       await twoWayRoutes(api, { check: deps.checkAssignments });
       await syncLogRoutes(api, { store: deps.store, installations: deps.installations, liveStreams: deps.limits.liveStreams });
+      await segmentApiRoutes(api, {
+        store: deps.store,
+        installations: deps.installations,
+        publicApiUrl: deps.segmentPublicApi?.url,
+        webhookMetadataId: deps.segmentPublicApi?.webhookMetadataId,
+      });
     },
   });
   if (deps.uiDir) await app.register(staticUi, { uiDir: deps.uiDir, frameAncestors: deps.frameAncestors });

@@ -61,6 +61,10 @@ const envSchema = z.object({
   PERSONALIZE_HOST_ALLOWLIST: csv,
   /** Extra Segment Tracking API hosts allowed for the two-way sync (tests, proxies). */
   SEGMENT_HOST_OVERRIDE: z.string().url("SEGMENT_HOST_OVERRIDE must be a URL").optional(),
+  /** Replaces the regional Segment Public API base URL (the local emulator, proxies). */
+  SEGMENT_PUBLIC_API_URL: z.string().url("SEGMENT_PUBLIC_API_URL must be a URL").optional(),
+  /** The Webhooks (Actions) catalog id Connect creates; Unconfirmed beyond segment.md §2, hence configurable. */
+  SEGMENT_WEBHOOK_METADATA_ID: z.string().regex(/^[A-Za-z0-9]{1,64}$/, "SEGMENT_WEBHOOK_METADATA_ID must be a catalog id").optional(),
   DELIVERY_CONCURRENCY: integer("DELIVERY_CONCURRENCY", 1, 1024, 64),
   /** Events planned (mapped and coalesced per user) together; larger batches coalesce more under backlog. */
   DELIVERY_PLAN_BATCH: integer("DELIVERY_PLAN_BATCH", 1, 100_000, 10_000),

@@ -84,6 +84,7 @@ export async function startServer(settings: ServerSettings, options: RuntimeOpti
       logLevel: settings.LOG_LEVEL,
       personalizeHostAllowlist: settings.PERSONALIZE_HOST_ALLOWLIST,
       segmentHostOverride: settings.SEGMENT_HOST_OVERRIDE,
+      segmentPublicApi: { url: settings.SEGMENT_PUBLIC_API_URL, webhookMetadataId: settings.SEGMENT_WEBHOOK_METADATA_ID },
       checkAssignments: sync.check,
       trustProxy: settings.TRUST_PROXY,
       onStaged: () => worker?.noteStaged(),

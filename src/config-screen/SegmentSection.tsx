@@ -8,6 +8,7 @@ import { SelectField, type SelectOption } from "../ui/SelectField";
 import { TextField } from "../ui/TextField";
 import { ToggleField } from "../ui/ToggleField";
 import type { FormProps } from "./form";
+import { SegmentConnect } from "./SegmentConnect";
 import { newBearerToken, newSharedSecret, newWriteKey } from "./random";
 import { countErrors, fieldError } from "./validation";
 
@@ -19,7 +20,7 @@ const SEGMENT_REGION_OPTIONS: SelectOption<SegmentRegion>[] = SEGMENT_REGIONS.ma
 
 type ServerConfiguration = FormProps["data"]["serverConfiguration"];
 
-const SEGMENT_SECRETS = ["webhookSharedSecret", "webhookBearerToken", "trackingWriteKey", "segmentWriteKey"] as const;
+const SEGMENT_SECRETS = ["webhookSharedSecret", "webhookBearerToken", "trackingWriteKey", "segmentWriteKey", "segmentPublicApiToken"] as const;
 
 export function SegmentSection({ data, dispatch, validation, installationUid }: FormProps & { installationUid: string }) {
   const { segment, twoWay } = data.configuration;
@@ -41,7 +42,7 @@ export function SegmentSection({ data, dispatch, validation, installationUid }: 
       <FormField
         htmlFor="segment-region"
         label="Segment data region"
-        help="Where your Segment workspace stores data; the two-way sync sends to this region's Tracking API."
+        help="Where your Segment workspace stores data; the two-way sync sends to this region's Tracking API, and Connect calls this region's Public API."
       >
         <SelectField
           id="segment-region"
@@ -51,6 +52,8 @@ export function SegmentSection({ data, dispatch, validation, installationUid }: 
           testId="segment-region-select"
         />
       </FormField>
+
+      <SegmentConnect data={data} dispatch={dispatch} validation={validation} installationUid={installationUid} />
 
       <section className="panel" aria-labelledby="segment-inbound-title">
         <h3 id="segment-inbound-title">Inbound: Segment → this app</h3>

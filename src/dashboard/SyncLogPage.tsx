@@ -15,6 +15,7 @@ import { filterQuery, filtersFromSearch, withFilters, type LogFilters } from "./
 import { formatNumber } from "./log-format";
 import { LogTable } from "./LogTable";
 import { RetentionNote } from "./RetentionNote";
+import { SegmentFunnel } from "./SegmentFunnel";
 import { SummaryPanel } from "./SummaryPanel";
 import { useLiveLog } from "./useLiveLog";
 import "./sync-log.css";
@@ -69,6 +70,7 @@ export function SyncLogPage() {
       <FilterBar filters={filters} onChange={setFilters} />
       <Section title="Summary" testId="summary-section">
         <SummaryPanel period={{ from: filters.from, to: filters.to }} onOpen={openRow} onFilterError={(error) => setFilters({ ...filters, error })} />
+        <SegmentFunnel period={{ from: filters.from, to: filters.to }} onShowRows={(patch) => setFilters({ ...filters, ...patch })} />
       </Section>
       <section className="sync-log__rows" aria-label="Log rows">
         {pages.isError && <ErrorText context="Could not load the log" error={pages.error} onRetry={() => void pages.refetch()} testId="log-error" />}

@@ -184,6 +184,8 @@ export const serverConfigurationSchema = z.object({
   /** Optional Personalize Management API credential: a user authtoken or an OAuth bearer token. */
   personalizeManagementToken: secret("Management API token"),
   personalizeManagementTokenType: z.enum(["authtoken", "bearer"]).default("authtoken"),
+  /** Segment Public API token, for one-click Connect, tracking-plan suggestions and Segment's delivery overview. */
+  segmentPublicApiToken: secret("Segment Public API token"),
 });
 export type ServerConfiguration = z.infer<typeof serverConfigurationSchema>;
 
@@ -193,6 +195,7 @@ export const SECRET_KEYS = [
   "trackingWriteKey",
   "segmentWriteKey",
   "personalizeManagementToken",
+  "segmentPublicApiToken",
 ] as const satisfies readonly (keyof ServerConfiguration)[];
 
 export const installationDataSchema = z.object({
