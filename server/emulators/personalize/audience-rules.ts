@@ -100,8 +100,9 @@ function toNumber(value: unknown, lenient: boolean): number | undefined {
   return undefined;
 }
 
-function toTime(value: unknown): number | undefined {
-  if (typeof value === "number" && Number.isFinite(value)) return value;
+/** An ISO-8601 string; the lenient reading also takes epoch milliseconds. */
+function toTime(value: unknown, lenient = false): number | undefined {
+  if (lenient && typeof value === "number" && Number.isFinite(value)) return value;
   if (typeof value !== "string" || value.trim() === "") return undefined;
   const time = Date.parse(value);
   return Number.isNaN(time) ? undefined : time;
@@ -195,18 +196,18 @@ function conditionTest(rule: Rule, path: string): ValueTest {
     }
     case "BEFORE_TIME": {
       const limit = requireTime(expected);
-      return (value) => (toTime(value) ?? Number.NaN) < limit;
+      return (value, context) => (toTime(value, !context.typedRules) ?? Number.NaN) < limit;
     }
     case "AFTER_TIME": {
       const limit = requireTime(expected);
-      return (value) => (toTime(value) ?? Number.NaN) > limit;
+      return (value, context) => (toTime(value, !context.typedRules) ?? Number.NaN) > limit;
     }
     case "BETWEEN_TIME": {
       if (typeof expected !== "object" || expected === null) throw invalid();
       const from = requireTime(expected.from);
       const to = requireTime(expected.to);
-      return (value) => {
-        const time = toTime(value);
+      return (value, context) => {
+        const time = toTime(value, !context.typedRules);
         return time !== undefined && time >= from && time <= to;
       };
     }
