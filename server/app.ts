@@ -21,6 +21,8 @@ import type { Installations } from "./installations/installations.ts";
 import { lifecycleRoute } from "./installations/lifecycle-route.ts";
 import type { Store } from "./store/types.ts";
 import { syncLogRoutes } from "./sync-log/routes.ts";
+import type { ProjectDefinitionsCache } from "./audiences/project-definitions.ts";
+import { inspectorRoutes } from "./inspector/routes.ts";
 
 export interface AppDependencies {
   store: Store;
@@ -41,6 +43,8 @@ export interface AppDependencies {
   checkAssignments: (installationUid: string, userId: string) => Promise<CheckResult>;
   /** Fastify's trustProxy: whose X-Forwarded-For sets request.ip, which the per-address rate limits key on. */
   trustProxy: boolean | number | string[];
+  /** Each installation's Personalize audiences, attributes and experiences (the user inspector reads them). */
+  projectDefinitions: ProjectDefinitionsCache;
   /** Called after each committed ingest request (the delivery worker in this process, if any, listens). */
   onStaged?: () => void;
 }
@@ -84,6 +88,12 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     });
     await twoWayRoutes(api, { check: deps.checkAssignments });
     await syncLogRoutes(api, { store: deps.store, installations: deps.installations });
+    await inspectorRoutes(api, {
+      store: deps.store,
+      installations: deps.installations,
+      definitions: deps.projectDefinitions,
+      hostAllowlist: deps.personalizeHostAllowlist,
+    });
   });
   if (deps.uiDir) await app.register(staticUi, { uiDir: deps.uiDir, frameAncestors: deps.frameAncestors });
   return app;

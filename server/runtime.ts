@@ -11,6 +11,7 @@ import { contentstackAppHost } from "../src/shared/regions.ts";
 import { createSessionTokens } from "./auth/session-token.ts";
 import { createSigningKeyProvider } from "./auth/signing-key.ts";
 import { buildApp } from "./app.ts";
+import { createProjectDefinitions } from "./audiences/project-definitions.ts";
 import { ConfigError, type ServerSettings } from "./config.ts";
 import { createHttpSender } from "./delivery/http-sender.ts";
 import { startDeliveryWorker, type DeliveryWorker } from "./delivery/worker.ts";
@@ -63,6 +64,8 @@ export async function startServer(settings: ServerSettings, options: RuntimeOpti
     log,
   });
 
+  const definitions = createProjectDefinitions({ hostAllowlist: settings.PERSONALIZE_HOST_ALLOWLIST, log });
+
   let app: FastifyInstance | null = null;
   let url: string | null = null;
   let worker: DeliveryWorker | null = null;
@@ -82,6 +85,7 @@ export async function startServer(settings: ServerSettings, options: RuntimeOpti
       personalizeHostAllowlist: settings.PERSONALIZE_HOST_ALLOWLIST,
       segmentHostOverride: settings.SEGMENT_HOST_OVERRIDE,
       checkAssignments: sync.check,
+      projectDefinitions: definitions,
       trustProxy: settings.TRUST_PROXY,
       onStaged: () => worker?.noteStaged(),
     });
@@ -116,6 +120,7 @@ export async function startServer(settings: ServerSettings, options: RuntimeOpti
           maxAgeMs: settings.DELIVERY_MAX_AGE_MS,
         },
         hostAllowlist: settings.PERSONALIZE_HOST_ALLOWLIST,
+        requiredTypes: definitions.requiredTypes,
       },
       log,
     );

@@ -13,6 +13,7 @@
  */
 import pg from "pg";
 import { startChangeFeed, changePayloads, CHANGE_CHANNEL, type ChangeFeed } from "./postgres-change-feed.ts";
+import { FORGET_USER_SQL, numbered, type ForgetUserResult } from "./forget-user.ts";
 import {
   bucketCountsSql,
   countsSql,
@@ -311,6 +312,16 @@ export class PostgresStore implements Store {
         LOCK.lanes,
       ]);
       for (const sql of DOLLAR_SQL.deleteInstallation) await client.query(sql, [uid]);
+    });
+  }
+
+  async forgetUser(installationUid: string, userId: string): Promise<ForgetUserResult> {
+    return this.transaction(async (client) => {
+      const open = Number((await client.query(numbered(FORGET_USER_SQL.countOpen), [installationUid, userId])).rows[0].n);
+      await client.query(numbered(FORGET_USER_SQL.deleteAttempts), [installationUid, installationUid, userId]);
+      const removed = (await client.query(numbered(FORGET_USER_SQL.deleteRows), [installationUid, userId])).rowCount ?? 0;
+      await client.query(numbered(FORGET_USER_SQL.deleteClock), [installationUid, userId]);
+      return { removed, open };
     });
   }
 

@@ -7,6 +7,7 @@ import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { MIGRATIONS, SQLITE_DIALECT, renderMigration } from "./migrations.ts";
+import { FORGET_USER_SQL, type ForgetUserResult } from "./forget-user.ts";
 import { startCheckpointer, type Checkpointer } from "./sqlite-checkpointer.ts";
 import {
   decodeAttempt,
@@ -208,6 +209,16 @@ export class SqliteStore implements Store {
   async deleteInstallation(uid: string): Promise<void> {
     this.db.transaction(() => {
       for (const statement of this.statements.deleteInstallation) statement.run(uid);
+    })();
+  }
+
+  async forgetUser(installationUid: string, userId: string): Promise<ForgetUserResult> {
+    return this.db.transaction(() => {
+      const open = Number((this.db.prepare(FORGET_USER_SQL.countOpen).get(installationUid, userId) as { n: number }).n);
+      this.db.prepare(FORGET_USER_SQL.deleteAttempts).run(installationUid, installationUid, userId);
+      const removed = this.db.prepare(FORGET_USER_SQL.deleteRows).run(installationUid, userId).changes;
+      this.db.prepare(FORGET_USER_SQL.deleteClock).run(installationUid, userId);
+      return { removed, open };
     })();
   }
 

@@ -4,6 +4,7 @@
  * planned; an outbound row in `pending`/`pending_retry` is a request not yet delivered.
  */
 import type { Configuration, ServerConfiguration } from "../../src/shared/installation-config.ts";
+import type { ForgetUserResult } from "./forget-user.ts";
 
 export interface Installation {
   uid: string;
@@ -276,6 +277,8 @@ export interface Store {
   retryOutbound(installationUid: string, ids: number[], now: number): Promise<number[]>;
 
   queryLog(query: LogQuery): Promise<LogRow[]>;
+  /** A privacy request: removes the user's settled rows (with their attempts) and attribute clock. */
+  forgetUser(installationUid: string, userId: string): Promise<ForgetUserResult>;
   getLogRows(installationUid: string, ids: number[]): Promise<LogRow[]>;
   getAttempts(installationUid: string, logId: number): Promise<DeliveryAttempt[]>;
   /** Counts by direction and status, the same per `bucketMs` bucket, and p95 latencies, for the summary. */
