@@ -1,7 +1,8 @@
 /**
  * The user inspector's routes (src/shared/user-inspector.ts is the contract), scoped to the session's
- * installation: `GET /api/users/:userId` (add `?refresh=1` to re-read the Personalize definitions, `?manifest=0`
- * to skip the live Edge call) and `POST /api/users/:userId/forget`, a privacy request.
+ * installation: `GET /api/inspector/user?userId=…` (add `refresh=1` to re-read the Personalize definitions,
+ * `manifest=0` to skip the live Edge call) and `POST /api/inspector/forget {userId}`, a privacy request. The id
+ * travels in the query or body, not the path: Segment ids may be long and may hold any character.
  */
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
@@ -23,8 +24,9 @@ export const USER_ROWS_READ = 1000;
 const MERGED_PROFILES_READ = 5;
 const MANIFEST_TIMEOUT_MS = 5000;
 
-const paramsSchema = z.object({ userId: userIdSchema });
+const forgetSchema = z.object({ userId: userIdSchema });
 const querySchema = z.object({
+  userId: userIdSchema,
   refresh: z.enum(["0", "1"], { error: 'must be "0" or "1"' }).default("0"),
   manifest: z.enum(["0", "1"], { error: 'must be "0" or "1"' }).default("1"),
 });
@@ -71,10 +73,10 @@ export async function inspectorRoutes(app: FastifyInstance, deps: InspectorDepen
     return assignments ? { ok: true, assignments } : { ok: false, reason: "Edge /manifest answered something other than {experiences:[…]}" };
   };
 
-  app.get("/api/users/:userId", async (request): Promise<UserInspection> => {
+  app.get("/api/inspector/user", async (request): Promise<UserInspection> => {
     const { installationUid } = sessionOf(request);
-    const { userId } = parse(paramsSchema, request.params);
     const query = parse(querySchema, request.query);
+    const { userId } = query;
     const installation = await installationOf(installationUid);
     const [found, definitions, manifest] = await Promise.all([
       store.queryLog({ installationUid, userId, limit: USER_ROWS_READ + 1 }),
@@ -102,9 +104,9 @@ export async function inspectorRoutes(app: FastifyInstance, deps: InspectorDepen
     });
   });
 
-  app.post("/api/users/:userId/forget", async (request): Promise<ForgetResult> => {
+  app.post("/api/inspector/forget", async (request): Promise<ForgetResult> => {
     const { installationUid } = sessionOf(request);
-    const { userId } = parse(paramsSchema, request.params);
+    const { userId } = parse(forgetSchema, request.body);
     const result = await store.forgetUser(installationUid, userId);
     const [auditLogId] = await store.appendFinal(
       installationUid,

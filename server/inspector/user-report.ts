@@ -82,10 +82,12 @@ export function noteAttribute(note: string, engagePrefix: string): string | null
   return engage ? `${engagePrefix}${engage[1]}` : null;
 }
 
-/** "…: "a lot" is not a number, but audience … , dropped" → "\"a lot\" is not a number". */
-function dropReason(message: string): string {
-  const text = message.slice(message.indexOf(": ") + 2);
-  return text.replace(/, but .*$/, "").replace(/, dropped$/, "");
+/** `row:ltv (traits.ltv → ltv): "a lot" is not a number, but audience …, dropped` → `"a lot" is not a number`. */
+function dropReason(note: string): string {
+  return note
+    .replace(/^(?:row|default):[^ ]+ \((?:.* )?→ .+?\): |^(?:passthrough|engage):.+?: /, "")
+    .replace(/, but .*$/, "")
+    .replace(/, dropped$/, "");
 }
 
 function mappingRowLabel(source: string, configuration: Configuration): string {
@@ -131,13 +133,17 @@ function rebuildAttributes(
   return state;
 }
 
-function collectWarnings(rows: readonly LogRow[], configuration: Configuration): InspectionWarning[] {
+/** Warnings newest first, and for each attribute the newest note that dropped its value. */
+function collectWarnings(rows: readonly LogRow[], configuration: Configuration): { warnings: InspectionWarning[]; drops: Map<string, string> } {
   const warnings: InspectionWarning[] = [];
+  const drops = new Map<string, string>();
   for (const row of rows) {
     if (row.direction === "inbound") {
       for (const note of mappingOf(row).notes ?? []) {
         const kind = / converted to /.test(note) ? "converted" : /, dropped$/.test(note) ? "dropped" : "note";
-        warnings.push({ kind, attribute: noteAttribute(note, configuration.engage.attributePrefix), message: `${eventLabel(row)}: ${note}`, at: row.createdAt, logId: row.id });
+        const attribute = noteAttribute(note, configuration.engage.attributePrefix);
+        if (kind === "dropped" && attribute && !drops.has(attribute)) drops.set(attribute, note);
+        warnings.push({ kind, attribute, message: `${eventLabel(row)}: ${note}`, at: row.createdAt, logId: row.id });
       }
       if (row.status === "filtered" && row.error) {
         warnings.push({ kind: "filtered", attribute: null, message: `${eventLabel(row)} sent nothing to Personalize: ${row.error}`, at: row.createdAt, logId: row.id });
@@ -150,7 +156,7 @@ function collectWarnings(rows: readonly LogRow[], configuration: Configuration):
       warnings.push({ kind: "pending", attribute: null, message: `${keys} not delivered yet (${row.status.replace("_", " ")})`, at: row.updatedAt, logId: row.id });
     }
   }
-  return warnings;
+  return { warnings, drops };
 }
 
 /** The first rule, depth first, whose result is `wanted`. */
@@ -163,7 +169,7 @@ function firstRule(node: EvaluatedNode, wanted: boolean | null): EvaluatedRule |
   return undefined;
 }
 
-function audienceReason(name: string, tree: EvaluatedNode, drops: ReadonlyMap<string, InspectionWarning>): string {
+function audienceReason(name: string, tree: EvaluatedNode, drops: ReadonlyMap<string, string>): string {
   if (tree.result === true) {
     const rule = firstRule(tree, true);
     return `${name} is matched${rule ? `: ${rule.explanation}` : ""}`;
@@ -175,7 +181,7 @@ function audienceReason(name: string, tree: EvaluatedNode, drops: ReadonlyMap<st
   const rule = firstRule(tree, false);
   if (!rule) return `${name} is not matched`;
   const dropped = drops.get(rule.attribute);
-  if (rule.outcome === "missing" && dropped) return `${name} is not matched because ${rule.attribute} was dropped: ${dropReason(dropped.message)}`;
+  if (rule.outcome === "missing" && dropped) return `${name} is not matched because ${rule.attribute} was dropped: ${dropReason(dropped)}`;
   if (rule.outcome === "missing") return `${name} is not matched because ${rule.attribute} was never set by this app`;
   if (rule.outcome === "wrong_type") return `${name} is not matched because ${rule.explanation.replace(/; wanted .*$/, "")}`;
   return `${name} is not matched because ${rule.explanation}`;
@@ -201,9 +207,7 @@ export function buildUserReport(input: ReportInput): UserInspection {
     for (const [key, state] of rebuildAttributes(sourceRows, inboundById, configuration, merge.sourceUserUid)) attributes.set(key, state);
   }
 
-  const warnings = collectWarnings(rows, configuration);
-  const drops = new Map<string, InspectionWarning>();
-  for (const warning of warnings) if (warning.kind === "dropped" && warning.attribute && !drops.has(warning.attribute)) drops.set(warning.attribute, warning);
+  const { warnings, drops } = collectWarnings(rows, configuration);
 
   const base = {
     userId,

@@ -1,5 +1,5 @@
 /**
- * The user inspector's contract (`GET /api/users/:userId`, `POST /api/users/:userId/forget`): what this app set
+ * The user inspector's contract (`GET /api/inspector/user?userId=`, `POST /api/inspector/forget`): what this app set
  * for one user in Personalize, what it dropped or converted and why, the project's audiences evaluated rule by
  * rule, the active experiences next to what Edge /manifest returns now, and one verdict sentence.
  */
@@ -22,12 +22,14 @@ const evaluatedRuleSchema = z.object({
   explanation: z.string(),
 });
 
-export const evaluatedNodeSchema: z.ZodType<EvaluatedNode> = z.lazy(() =>
-  z.union([
-    evaluatedRuleSchema,
-    z.object({ kind: z.literal("combination"), combinationType: z.enum(["AND", "OR"]), result: z.boolean().nullable(), rules: z.array(evaluatedNodeSchema) }),
-  ]),
-) as z.ZodType<EvaluatedNode>;
+export const evaluatedCombinationSchema: z.ZodType<EvaluatedCombination> = z.lazy(() =>
+  z.object({
+    kind: z.literal("combination"),
+    combinationType: z.enum(["AND", "OR"]),
+    result: z.boolean().nullable(),
+    rules: z.array(z.union([evaluatedRuleSchema, evaluatedCombinationSchema])),
+  }),
+) as z.ZodType<EvaluatedCombination>;
 
 export const attributeStateSchema = z.object({
   key: z.string(),
@@ -71,7 +73,7 @@ export const audienceVerdictSchema = z.object({
   result: z.boolean().nullable(),
   /** Why, in one sentence. */
   reason: z.string(),
-  tree: evaluatedNodeSchema,
+  tree: evaluatedCombinationSchema,
 });
 
 export const experienceVerdictSchema = z.object({
