@@ -4,6 +4,7 @@
  * receipt to the final status, and the user's other events.
  */
 import { useEffect, useRef, type ReactNode } from "react";
+import { UserLink } from "../user-inspector/UserLink";
 import { ActionButton } from "../ui/ActionButton";
 import { CopyButton } from "../ui/CopyButton";
 import { ErrorText, LoadingText } from "../ui/RemoteState";
@@ -121,6 +122,7 @@ function DrawerBody({ detail, onOpen, onFilterUser }: { detail: LogEntryDetail }
         )}
         <RowLinks rows={detail.userEvents} onOpen={onOpen} />
       </DrawerSection>
+      {row.userId && <UserLink userId={row.userId} testId="log-drawer-inspect-user" />}
       {row.userId && <VariantCheck userId={row.userId} />}
     </div>
   );
