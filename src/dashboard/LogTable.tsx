@@ -69,7 +69,7 @@ function columns(open: (id: number) => void) {
     column("User", "userId", 0.9, (row) => (
       <code data-test-id="log-row-user" data-row-id={row.id}>
         {row.userId ? (
-          <Link to={{ search: userViewSearch(row.userId) }} title={`Inspect ${row.userId}`}>
+          <Link to={{ search: userViewSearch(row.userId) }} title={`Inspect ${row.userId}`} onClick={(event) => event.stopPropagation()}>
             {row.userId}
           </Link>
         ) : (
