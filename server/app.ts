@@ -23,6 +23,7 @@ import type { Store } from "./store/types.ts";
 import { syncLogRoutes } from "./sync-log/routes.ts";
 import type { ProjectDefinitionsCache } from "./audiences/project-definitions.ts";
 import { inspectorRoutes } from "./inspector/routes.ts";
+import { audienceRoutes } from "./audiences/routes.ts";
 
 export interface AppDependencies {
   store: Store;
@@ -85,6 +86,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
       installations: deps.installations,
       hostAllowlist: deps.personalizeHostAllowlist,
       segmentHostOverride: deps.segmentHostOverride,
+      requiredTypes: deps.projectDefinitions.requiredTypes,
     });
     await twoWayRoutes(api, { check: deps.checkAssignments });
     await syncLogRoutes(api, { store: deps.store, installations: deps.installations });
@@ -94,6 +96,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
       definitions: deps.projectDefinitions,
       hostAllowlist: deps.personalizeHostAllowlist,
     });
+    await audienceRoutes(api, { store: deps.store, installations: deps.installations, definitions: deps.projectDefinitions });
   });
   if (deps.uiDir) await app.register(staticUi, { uiDir: deps.uiDir, frameAncestors: deps.frameAncestors });
   return app;

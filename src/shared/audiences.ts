@@ -109,3 +109,44 @@ export interface AttributeRequirement {
   /** Audiences that compare the same attribute as another type: no value can satisfy them all. */
   conflicts: Array<{ audience: string; type: RuleValueType }>;
 }
+
+const valueTypeSchema = z.enum(["string", "number", "boolean", "date", "json", "list"]);
+
+export const attributeRequirementSchema = z.object({
+  key: z.string(),
+  type: valueTypeSchema,
+  audiences: z.array(z.string()),
+  conflicts: z.array(z.object({ audience: z.string(), type: valueTypeSchema })),
+});
+
+/** `GET /api/audiences/requirements`: the types the saved project's audiences need, and the Engage keys feeding them. */
+export const requirementsResponseSchema = z.union([
+  z.object({
+    ok: z.literal(true),
+    fetchedAt: z.number(),
+    requirements: z.array(attributeRequirementSchema),
+    /** Engage computations seen in recent traffic, with the attribute they set and the audiences that read it. */
+    engage: z.array(z.object({ computationKey: z.string(), computationClass: z.string(), attribute: z.string(), audiences: z.array(z.string()) })),
+  }),
+  z.object({ ok: z.literal(false), reason: z.string() }),
+]);
+export type RequirementsResponse = z.infer<typeof requirementsResponseSchema>;
+
+/** `POST /api/audiences/impact {attributes}`: for each value, the type audiences need and the rules it satisfies or breaks. */
+export const impactRequestSchema = z.object({ attributes: z.record(z.string(), z.unknown()) });
+export const impactResponseSchema = z.union([
+  z.object({
+    ok: z.literal(true),
+    attributes: z.array(
+      z.object({
+        key: z.string(),
+        value: z.unknown(),
+        /** The type audience rules compare it as; null when no audience reads it. */
+        requiredType: valueTypeSchema.nullable(),
+        audiences: z.array(z.object({ audience: z.string(), effect: z.enum(["satisfies", "breaks", "depends"]), explanation: z.string() })),
+      }),
+    ),
+  }),
+  z.object({ ok: z.literal(false), reason: z.string() }),
+]);
+export type ImpactResponse = z.infer<typeof impactResponseSchema>;
