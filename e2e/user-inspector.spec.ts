@@ -82,3 +82,17 @@ test("every log row links to its user's view", async ({ page }) => {
   await expect(app.getByTestId("inspected-user")).toHaveText(userId);
   await expect(app.getByTestId("user-verdict")).toBeVisible();
 });
+
+test("the config screen says what type each audience needs, and the event tester which rules a value satisfies or breaks", async ({ page }) => {
+  await page.setViewportSize({ width: 1440, height: 900 });
+  const app = await openLocation(page, "APP_CONFIG_WIDGET");
+  await expect(app.getByTestId("audience-type-note").first()).toContainText("Sent as a number: audience “High value” compares it so.");
+  await app.getByTestId("tester-input").fill(JSON.stringify({ type: "identify", userId: "tester-types", traits: { lifetime_value: "500", plan: "basic" } }));
+  await app.getByTestId("tester-preview-button").click();
+  const row = app.getByTestId("tester-impact-row").filter({ hasText: "lifetime_value" });
+  await expect(row).toContainText("a number");
+  await expect(row).toContainText("✓ “High value”: lifetime_value is 500; wanted more than 100");
+  await expect(app.getByTestId("tester-impact-row").filter({ hasText: "plan" })).toContainText("✗ “Mobile pros”");
+  await row.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: "test-results/config-audience-types-1440x900.png" });
+});

@@ -133,3 +133,26 @@ describe("forget this user", () => {
     expect(JSON.stringify(audit)).not.toContain("forget-me");
   });
 });
+
+describe("what the config screen learns from audience rules", () => {
+  it("lists the types audiences need and the Engage computations feeding them", async () => {
+    const response = await installation.api("/api/audiences/requirements");
+    const body = (await response.json()) as { ok: true; requirements: Array<{ key: string; type: string; audiences: string[] }>; engage: Array<Record<string, unknown>> };
+    expect(body.requirements).toEqual(
+      expect.arrayContaining([
+        { key: "lifetime_value", type: "number", audiences: ["High value"], conflicts: [] },
+        { key: "plan", type: "string", audiences: ["Mobile pros"], conflicts: [] },
+      ]),
+    );
+    expect(body.engage).toContainEqual({ computationKey: "total_revenue_180_days", computationClass: "computed_trait", attribute: "total_revenue_180_days", audiences: ["Big spenders"] });
+  });
+
+  it("says which rules each value would satisfy or break", async () => {
+    const response = await installation.api("/api/audiences/impact", { method: "POST", body: JSON.stringify({ attributes: { lifetime_value: "500", plan: "pro" } }) });
+    const body = (await response.json()) as { ok: true; attributes: Array<{ key: string; requiredType: string; audiences: Array<{ audience: string; effect: string }> }> };
+    expect(body.attributes).toEqual([
+      { key: "lifetime_value", value: "500", requiredType: "number", audiences: [{ audience: "High value", effect: "breaks", explanation: 'lifetime_value is "500", not a number; wanted more than 100' }] },
+      { key: "plan", value: "pro", requiredType: "string", audiences: [{ audience: "Mobile pros", effect: "satisfies", explanation: 'plan is "pro"; wanted exactly "pro"' }] },
+    ]);
+  });
+});
