@@ -49,7 +49,8 @@ export interface ProjectDefinitions {
   unreadable: string[];
 }
 
-export type DefinitionsResult = { ok: true; definitions: ProjectDefinitions } | { ok: false; reason: string };
+/** `upstream`: the Management API failed (worth a warning), rather than the installation not being set up for it. */
+export type DefinitionsResult = { ok: true; definitions: ProjectDefinitions } | { ok: false; reason: string; upstream?: boolean };
 
 const TTL_MS = 5 * 60_000;
 /** After a failure, the planner's background refresh waits this long before trying again. */
@@ -142,7 +143,7 @@ export function createProjectDefinitions(options: { hostAllowlist: readonly stri
       const [attributes, audiences, experiences] = await Promise.all([api.list("attributes"), api.list("audiences"), api.list("experiences")]);
       return { ok: true, definitions: readDefinitions({ attributes, audiences, experiences }, Date.now()) };
     } catch (error) {
-      return { ok: false, reason: `the Personalize Management API could not be read: ${(error as Error).message}` };
+      return { ok: false, reason: `the Personalize Management API could not be read: ${(error as Error).message}`, upstream: true };
     }
   }
 
@@ -152,7 +153,7 @@ export function createProjectDefinitions(options: { hostAllowlist: readonly stri
     const key = configKey(installation);
     const promise = fetchDefinitions(installation)
       .then((result) => {
-        if (!result.ok) options.log.warn({ installationUid: installation.uid, reason: result.reason }, "Personalize definitions unavailable");
+        if (!result.ok && result.upstream) options.log.warn({ installationUid: installation.uid, reason: result.reason }, "Personalize definitions unavailable");
         cache.set(installation.uid, { at: Date.now(), result, configKey: key });
         return result;
       })

@@ -47,7 +47,7 @@ export async function audienceRoutes(
     const { refresh } = parse(refreshSchema, request.query);
     const installation = await savedInstallation(installationUid);
     const result = await deps.definitions.get(installation, refresh === "1");
-    if (!result.ok) return result;
+    if (!result.ok) return { ok: false, reason: result.reason };
     const requirements = [...result.definitions.requirements.values()];
     const rows = await deps.store.queryLog({ installationUid, directions: ["inbound"], limit: ENGAGE_ROWS });
     const prefix = installation.configuration.engage.attributePrefix;
@@ -71,7 +71,7 @@ export async function audienceRoutes(
     const { installationUid } = sessionOf(request);
     const { attributes } = parse(impactRequestSchema, request.body);
     const result = await deps.definitions.get(await savedInstallation(installationUid));
-    if (!result.ok) return result;
+    if (!result.ok) return { ok: false, reason: result.reason };
     const { definitions } = result;
     const keyByRef = new Map<string, string>();
     for (const attribute of definitions.attributes) {

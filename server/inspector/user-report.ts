@@ -220,7 +220,7 @@ export function buildUserReport(input: ReportInput): UserInspection {
     manifest: input.manifest,
   };
   if (!input.definitions.ok) {
-    return { ...base, definitions: input.definitions, audiences: [], experiences: [], verdict: `Cannot explain this user's variants: ${input.definitions.reason}.` };
+    return { ...base, definitions: { ok: false, reason: input.definitions.reason }, audiences: [], experiences: [], verdict: `Cannot explain this user's variants: ${input.definitions.reason}.` };
   }
   const definitions = input.definitions.definitions;
   const keyByRef = new Map<string, string>();

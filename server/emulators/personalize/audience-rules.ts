@@ -9,23 +9,11 @@
  * list holding it).
  */
 import { z } from "zod";
+import { RULE_CONDITIONS } from "../../../src/shared/audiences.ts";
 import { InputError } from "./input-error.ts";
 
-export const EMULATED_CONDITIONS = [
-  "STRING_EQUALS",
-  "CONTAINS_SUBSTRING",
-  "HAS_ANY_VALUE",
-  "IS_TRUE",
-  "IS_FALSE",
-  "NUMBER_LESS_THAN",
-  "NUMBER_GREATER_THAN",
-  "NUMBER_EQUAL_TO",
-  "JSON_MATCH",
-  "IS_MEMBER_OF",
-  "BEFORE_TIME",
-  "AFTER_TIME",
-  "BETWEEN_TIME",
-] as const;
+/** Every condition of §7.3; the list is shared, how each compares is the emulator's own. */
+export const EMULATED_CONDITIONS = RULE_CONDITIONS;
 type Condition = (typeof EMULATED_CONDITIONS)[number];
 
 /** Preset attributes Personalize reads from the visitor's request (§7.3 preset refs). */
