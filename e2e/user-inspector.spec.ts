@@ -72,6 +72,9 @@ test("a marketer enters a user id and reads, on one screen, why that user gets (
   await verdictContains(app, "“Mobile pros” cannot be decided here: DEVICE_TYPE is read by Personalize from the visitor's request");
   const rule = app.getByTestId("audience").filter({ hasText: "Mobile pros" }).getByTestId("audience-rule").first();
   await expect(rule).toHaveAttribute("data-outcome", "cannot_evaluate");
+  await page.screenshot({ path: "test-results/user-inspector-preset-1440x900.png" });
+  await app.getByTestId("inspector-audiences").scrollIntoViewIfNeeded();
+  await page.screenshot({ path: "test-results/user-inspector-audiences-1440x900.png" });
 });
 
 test("every log row links to its user's view", async ({ page }) => {
