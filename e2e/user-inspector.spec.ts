@@ -98,4 +98,10 @@ test("the config screen says what type each audience needs, and the event tester
   await expect(app.getByTestId("tester-impact-row").filter({ hasText: "plan" })).toContainText("✗ “Mobile pros”");
   await row.scrollIntoViewIfNeeded();
   await page.screenshot({ path: "test-results/config-audience-types-1440x900.png" });
+
+  await app.getByTestId("attribute-row-0-type").click();
+  await app.getByText("String", { exact: true }).last().click();
+  await expect(app.getByTestId("audience-type-conflict")).toContainText(
+    "Audience “High value” compares lifetime_value as a number, but this row sends a string: those rules will never match.",
+  );
 });
