@@ -133,7 +133,9 @@ export const requirementsResponseSchema = z.union([
 export type RequirementsResponse = z.infer<typeof requirementsResponseSchema>;
 
 /** `POST /api/audiences/impact {attributes}`: for each value, the type audiences need and the rules it satisfies or breaks. */
-export const impactRequestSchema = z.object({ attributes: z.record(z.string(), z.unknown()) });
+export const impactRequestSchema = z.object({
+  attributes: z.record(z.string(), z.unknown()).refine((attributes) => Object.keys(attributes).length <= 1000, "must have at most 1000 keys"),
+});
 export const impactResponseSchema = z.union([
   z.object({
     ok: z.literal(true),
