@@ -80,7 +80,10 @@ test("a marketer enters a user id and reads, on one screen, why that user gets (
 test("every log row links to its user's view", async ({ page }) => {
   const app = await openLocation(page, "FULL_PAGE_LOCATION");
   const userId = `linked-${Date.now().toString(36)}`;
+  await page.setViewportSize({ width: 1440, height: 900 });
   await identify(userId, { lifetime_value: 5 });
+  await expect(app.getByTestId("log-row-user").filter({ hasText: userId }).first()).toBeVisible();
+  await page.screenshot({ path: "test-results/sync-log-with-user-lookup-1440x900.png" });
   await app.getByTestId("log-row-user").filter({ hasText: userId }).first().getByRole("link").click();
   await expect(app.getByTestId("inspected-user")).toHaveText(userId);
   await expect(app.getByTestId("user-verdict")).toBeVisible();
