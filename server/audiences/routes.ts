@@ -6,8 +6,8 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { impactRequestSchema, type ImpactResponse, type Rule, type RuleCombination, type RequirementsResponse } from "../../src/shared/audiences.ts";
-import { describeIssue } from "../../src/shared/installation-config.ts";
 import { sessionOf } from "../auth/session-routes.ts";
+import { parseBody } from "../config-api/draft.ts";
 import { HttpError } from "../http/errors.ts";
 import type { Installations } from "../installations/installations.ts";
 import type { Store } from "../store/types.ts";
@@ -19,11 +19,6 @@ const ENGAGE_ROWS = 2000;
 
 const refreshSchema = z.object({ refresh: z.enum(["0", "1"], { error: 'must be "0" or "1"' }).default("0") });
 
-function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
-  const parsed = schema.safeParse(value ?? {});
-  if (!parsed.success) throw new HttpError(400, "invalid_request", describeIssue(parsed.error.issues[0]));
-  return parsed.data;
-}
 
 function* rulesOf(definition: RuleCombination): Generator<Rule> {
   for (const node of definition.rules) {
@@ -44,7 +39,7 @@ export async function audienceRoutes(
 
   app.get("/api/audiences/requirements", async (request): Promise<RequirementsResponse> => {
     const { installationUid } = sessionOf(request);
-    const { refresh } = parse(refreshSchema, request.query);
+    const { refresh } = parseBody(refreshSchema, request.query);
     const installation = await savedInstallation(installationUid);
     const result = await deps.definitions.get(installation, refresh === "1");
     if (!result.ok) return { ok: false, reason: result.reason };
@@ -69,7 +64,7 @@ export async function audienceRoutes(
 
   app.post("/api/audiences/impact", async (request): Promise<ImpactResponse> => {
     const { installationUid } = sessionOf(request);
-    const { attributes } = parse(impactRequestSchema, request.body);
+    const { attributes } = parseBody(impactRequestSchema, request.body);
     const result = await deps.definitions.get(await savedInstallation(installationUid));
     if (!result.ok) return { ok: false, reason: result.reason };
     const { definitions } = result;

@@ -6,12 +6,12 @@
  */
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import { describeIssue } from "../../src/shared/installation-config.ts";
 import { userIdSchema, type ForgetResult, type UserInspection } from "../../src/shared/user-inspector.ts";
 import type { ProjectDefinitionsCache } from "../audiences/project-definitions.ts";
 import { sessionOf } from "../auth/session-routes.ts";
 import { createHttpSender } from "../delivery/http-sender.ts";
 import { resolvePersonalizeEndpoints } from "../delivery/personalize-endpoints.ts";
+import { parseBody } from "../config-api/draft.ts";
 import { HttpError } from "../http/errors.ts";
 import type { Installations } from "../installations/installations.ts";
 import type { Installation, LogRow, Store } from "../store/types.ts";
@@ -31,11 +31,6 @@ const querySchema = z.object({
   manifest: z.enum(["0", "1"], { error: 'must be "0" or "1"' }).default("1"),
 });
 
-function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
-  const parsed = schema.safeParse(value ?? {});
-  if (!parsed.success) throw new HttpError(400, "invalid_request", describeIssue(parsed.error.issues[0]));
-  return parsed.data;
-}
 
 export interface InspectorDependencies {
   store: Store;
@@ -75,7 +70,7 @@ export async function inspectorRoutes(app: FastifyInstance, deps: InspectorDepen
 
   app.get("/api/inspector/user", async (request): Promise<UserInspection> => {
     const { installationUid } = sessionOf(request);
-    const query = parse(querySchema, request.query);
+    const query = parseBody(querySchema, request.query);
     const { userId } = query;
     const installation = await installationOf(installationUid);
     const [found, definitions, manifest] = await Promise.all([
@@ -106,7 +101,7 @@ export async function inspectorRoutes(app: FastifyInstance, deps: InspectorDepen
 
   app.post("/api/inspector/forget", async (request): Promise<ForgetResult> => {
     const { installationUid } = sessionOf(request);
-    const { userId } = parse(forgetSchema, request.body);
+    const { userId } = parseBody(forgetSchema, request.body);
     const result = await store.forgetUser(installationUid, userId);
     const [auditLogId] = await store.appendFinal(
       installationUid,
