@@ -87,6 +87,14 @@ test("every log row links to its user's view", async ({ page }) => {
   await app.getByTestId("log-row-user").filter({ hasText: userId }).first().getByRole("link").click();
   await expect(app.getByTestId("inspected-user")).toHaveText(userId);
   await expect(app.getByTestId("user-verdict")).toBeVisible();
+
+  // And from the drawer of a row.
+  await app.getByTestId("back-to-log").click();
+  await app.getByTestId("filter-user-id").fill(userId);
+  await app.getByTestId("filter-apply").click();
+  await app.getByTestId("log-row-open").first().click();
+  await app.getByTestId("log-drawer-inspect-user").click();
+  await expect(app.getByTestId("inspected-user")).toHaveText(userId);
 });
 
 test("the config screen says what type each audience needs, and the event tester which rules a value satisfies or breaks", async ({ page }) => {

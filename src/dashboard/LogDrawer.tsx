@@ -122,7 +122,6 @@ function DrawerBody({ detail, onOpen, onFilterUser }: { detail: LogEntryDetail }
         )}
         <RowLinks rows={detail.userEvents} onOpen={onOpen} />
       </DrawerSection>
-      {row.userId && <UserLink userId={row.userId} testId="log-drawer-inspect-user" />}
       {row.userId && <VariantCheck userId={row.userId} />}
     </div>
   );
@@ -275,6 +274,7 @@ function VariantCheck({ userId }: { userId: string }) {
       <ActionButton buttonType="secondary" isLoading={check.isPending} onClick={() => check.mutate(userId)} testId="log-drawer-check-variants">
         {`Check ${userId}'s variants now`}
       </ActionButton>
+      <UserLink userId={userId} testId="log-drawer-inspect-user">{`Why does ${userId} get these variants? Open the user view`}</UserLink>
       {result && (
         <p role="status" data-test-id="log-drawer-variants-result">
           {result.status === "skipped" || result.status === "failed"
