@@ -255,7 +255,14 @@ export function UserInspectorPage({ userId }: { userId: string }) {
           <p className="verdict" data-test-id="user-verdict" role="status">
             {view.verdict}
           </p>
-          {!view.definitions.ok && <p className="hint">Audiences and experiences are unavailable: {view.definitions.reason}</p>}
+          {view.definitions.ok ? (
+            <p className="hint" data-test-id="definitions-read-at">
+              Audiences and experiences as Personalize's Management API listed them at {dateTime(view.definitions.fetchedAt)}; this user's {view.logRows} newest log
+              row{view.logRows === 1 ? "" : "s"} read.
+            </p>
+          ) : (
+            <p className="hint">Audiences and experiences are unavailable: {view.definitions.reason}</p>
+          )}
           {!view.manifest.ok && view.manifest.reason !== "not asked" && <p className="hint">Personalize /manifest: {view.manifest.reason}</p>}
           {view.truncated && <p className="hint">Only the newest {view.logRows} log rows of this user were read.</p>}
 
