@@ -25,6 +25,9 @@ import { lifecycleRoute } from "./installations/lifecycle-route.ts";
 import type { Store } from "./store/types.ts";
 import { syncLogRoutes } from "./sync-log/routes.ts";
 import { segmentApiRoutes } from "./segment-public-api/routes.ts";
+import type { ProjectDefinitionsCache } from "./audiences/project-definitions.ts";
+import { inspectorRoutes } from "./inspector/routes.ts";
+import { audienceRoutes } from "./audiences/routes.ts";
 
 export interface AppDependencies {
   store: Store;
@@ -48,6 +51,8 @@ export interface AppDependencies {
   checkAssignments: (installationUid: string, userId: string) => Promise<CheckResult>;
   /** Fastify's trustProxy: whose X-Forwarded-For sets request.ip, which the per-address rate limits key on. */
   trustProxy: boolean | number | string[];
+  /** Each installation's Personalize audiences, attributes and experiences (the user inspector reads them). */
+  projectDefinitions: ProjectDefinitionsCache;
   /** Called after each committed ingest request (the delivery worker in this process, if any, listens). */
   onStaged?: () => void;
 }
@@ -113,9 +118,17 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
         installations: deps.installations,
         hostAllowlist: deps.personalizeHostAllowlist,
         segmentHostOverride: deps.segmentHostOverride,
+        requiredTypes: deps.projectDefinitions.requiredTypes,
       });
       await twoWayRoutes(api, { check: deps.checkAssignments });
       await syncLogRoutes(api, { store: deps.store, installations: deps.installations, liveStreams: deps.limits.liveStreams });
+      await inspectorRoutes(api, {
+        store: deps.store,
+        installations: deps.installations,
+        definitions: deps.projectDefinitions,
+        hostAllowlist: deps.personalizeHostAllowlist,
+      });
+      await audienceRoutes(api, { store: deps.store, installations: deps.installations, definitions: deps.projectDefinitions });
       await segmentApiRoutes(api, {
         store: deps.store,
         installations: deps.installations,

@@ -11,6 +11,7 @@ import { contentstackAppHost } from "../src/shared/regions.ts";
 import { createSessionTokens } from "./auth/session-token.ts";
 import { createSigningKeyProvider } from "./auth/signing-key.ts";
 import { buildApp } from "./app.ts";
+import { createProjectDefinitions } from "./audiences/project-definitions.ts";
 import { ConfigError, type ServerSettings } from "./config.ts";
 import { tenantLimitsOf } from "./http/tenant-limits.ts";
 import { createHttpSender } from "./delivery/http-sender.ts";
@@ -66,6 +67,8 @@ export async function startServer(settings: ServerSettings, options: RuntimeOpti
     log,
   });
 
+  const definitions = createProjectDefinitions({ hostAllowlist: settings.PERSONALIZE_HOST_ALLOWLIST, log });
+
   let app: FastifyInstance | null = null;
   let url: string | null = null;
   let worker: DeliveryWorker | null = null;
@@ -86,6 +89,7 @@ export async function startServer(settings: ServerSettings, options: RuntimeOpti
       segmentHostOverride: settings.SEGMENT_HOST_OVERRIDE,
       segmentPublicApi: { url: settings.SEGMENT_PUBLIC_API_URL, webhookMetadataId: settings.SEGMENT_WEBHOOK_METADATA_ID },
       checkAssignments: sync.check,
+      projectDefinitions: definitions,
       trustProxy: settings.TRUST_PROXY,
       onStaged: () => worker?.noteStaged(),
     });
@@ -120,6 +124,7 @@ export async function startServer(settings: ServerSettings, options: RuntimeOpti
           maxAgeMs: settings.DELIVERY_MAX_AGE_MS,
         },
         hostAllowlist: settings.PERSONALIZE_HOST_ALLOWLIST,
+        requiredTypes: definitions.requiredTypes,
       },
       log,
     );

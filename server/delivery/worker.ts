@@ -6,7 +6,8 @@
  * order; one installation may use at most half the slots, so a slow or failing one cannot starve the others.
  */
 import type { FastifyBaseLogger } from "fastify";
-import type { ClaimedOutbound, DeliveryQueue } from "../store/types.ts";
+import type { RequiredTypes } from "../mapping/types.ts";
+import type { ClaimedOutbound, DeliveryQueue, Installation } from "../store/types.ts";
 import type { SendReport } from "./http-sender.ts";
 import { planDeliveries } from "./planner.ts";
 import { decide, describeFailure, type RetryPolicy } from "./retry-policy.ts";
@@ -19,6 +20,8 @@ export interface WorkerOptions {
   requestTimeoutMs: number;
   retryPolicy: RetryPolicy;
   hostAllowlist: readonly string[];
+  /** The attribute types each installation's audience rules need (server/audiences), for the mapping. */
+  requiredTypes?: (installation: Installation) => RequiredTypes;
 }
 
 /** How a claimed row goes out (by direction), and who hears about a delivery. */
@@ -67,7 +70,7 @@ export function startDeliveryWorker(store: DeliveryQueue, dispatch: Dispatch, op
     let planned: number;
     do {
       planned = await store.planInbound(options.planBatchSize, Date.now(), (events, lookups) =>
-        planDeliveries(events, lookups, options.hostAllowlist),
+        planDeliveries(events, lookups, options.hostAllowlist, options.requiredTypes),
       );
       if (planned > 0) void fill();
       // Planning is synchronous; without a turn of the event loop between batches, a deep queue would hold back

@@ -14,6 +14,7 @@
 import pg from "pg";
 import { startChangeFeed, changePayloads, CHANGE_CHANNEL, WORK_CHANNEL, type ChangeFeed } from "./postgres-change-feed.ts";
 import { createListeners, type Listeners } from "./listeners.ts";
+import { FORGET_USER_SQL, numbered, type ForgetUserResult } from "./forget-user.ts";
 import { DEDUPLICATION_WINDOW_MS, MIGRATIONS, POSTGRES_DIALECT, renderMigration } from "./migrations.ts";
 import { createRetryJobStore, type RetryJobStore } from "./retry-job-store.ts";
 import { postgresRunner } from "./sql-runner.ts";
@@ -310,6 +311,16 @@ export class PostgresStore implements Store {
         LOCK.lanes,
       ]);
       for (const sql of DOLLAR_SQL.deleteInstallation) await client.query(sql, [uid]);
+    });
+  }
+
+  async forgetUser(installationUid: string, userId: string): Promise<ForgetUserResult> {
+    return this.transaction(async (client) => {
+      const open = Number((await client.query(numbered(FORGET_USER_SQL.countOpen), [installationUid, userId])).rows[0].n);
+      await client.query(numbered(FORGET_USER_SQL.deleteAttempts), [installationUid, installationUid, userId]);
+      const removed = (await client.query(numbered(FORGET_USER_SQL.deleteRows), [installationUid, userId])).rowCount ?? 0;
+      await client.query(numbered(FORGET_USER_SQL.deleteClock), [installationUid, userId]);
+      return { removed, open };
     });
   }
 

@@ -8,6 +8,7 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import { MIGRATIONS, SQLITE_DIALECT, renderMigration } from "./migrations.ts";
 import { createRetryJobStore, type RetryJobStore } from "./retry-job-store.ts";
+import { FORGET_USER_SQL, type ForgetUserResult } from "./forget-user.ts";
 import { startCheckpointer, type Checkpointer } from "./sqlite-checkpointer.ts";
 import { sqliteRunner } from "./sql-runner.ts";
 import { createListeners } from "./listeners.ts";
@@ -215,6 +216,16 @@ export class SqliteStore implements Store {
   async deleteInstallation(uid: string): Promise<void> {
     this.db.transaction(() => {
       for (const statement of this.statements.deleteInstallation) statement.run(uid);
+    })();
+  }
+
+  async forgetUser(installationUid: string, userId: string): Promise<ForgetUserResult> {
+    return this.db.transaction(() => {
+      const open = Number((this.db.prepare(FORGET_USER_SQL.countOpen).get(installationUid, userId) as { n: number }).n);
+      this.db.prepare(FORGET_USER_SQL.deleteAttempts).run(installationUid, installationUid, userId);
+      const removed = this.db.prepare(FORGET_USER_SQL.deleteRows).run(installationUid, userId).changes;
+      this.db.prepare(FORGET_USER_SQL.deleteClock).run(installationUid, userId);
+      return { removed, open };
     })();
   }
 

@@ -9,6 +9,7 @@ import type { RetryJobStore } from "./retry-job-store.ts";
 import type { LifecycleRecord } from "./tenant-statements.ts";
 
 export type { LifecycleRecord };
+import type { ForgetUserResult } from "./forget-user.ts";
 
 export interface Installation {
   uid: string;
@@ -337,4 +338,6 @@ export interface Store extends InstallationStore, IngestStore, DeliveryQueue, Lo
   close(): Promise<void>;
   /** Deletes rows older than the installation's retention and above its row cap, and expired de-duplication keys. */
   prune(now: number): Promise<number>;
+  /** A privacy request: removes the user's settled rows (with their attempts) and attribute clock. */
+  forgetUser(installationUid: string, userId: string): Promise<ForgetUserResult>;
 }

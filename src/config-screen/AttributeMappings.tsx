@@ -6,6 +6,7 @@ import { SelectField, type SelectOption } from "../ui/SelectField";
 import { TextField } from "../ui/TextField";
 import type { PersonalizeCatalog } from "./api";
 import type { FormProps } from "./form";
+import { AudienceTypeNote } from "./AudienceTypes";
 import { MissingInPersonalize } from "./MissingInPersonalize";
 import { SourcePathInput } from "./SourcePathInput";
 import { LIST_IDS } from "./suggestions";
@@ -107,6 +108,7 @@ function AttributeRow({ row, index, data, dispatch, validation, catalog }: Attri
             onChange={(type) => update({ type })}
             testId={`${base}-type`}
           />
+          <AudienceTypeNote row={row} />
         </FormField>
         <FormField
           htmlFor={`${base}-default`}

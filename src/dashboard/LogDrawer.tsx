@@ -4,6 +4,7 @@
  * receipt to the final status, and the user's other events.
  */
 import { useEffect, useRef, type ReactNode } from "react";
+import { UserLink } from "../user-inspector/UserLink";
 import { ActionButton } from "../ui/ActionButton";
 import { CopyButton } from "../ui/CopyButton";
 import { ErrorText, LoadingText } from "../ui/RemoteState";
@@ -273,6 +274,7 @@ function VariantCheck({ userId }: { userId: string }) {
       <ActionButton buttonType="secondary" isLoading={check.isPending} onClick={() => check.mutate(userId)} testId="log-drawer-check-variants">
         {`Check ${userId}'s variants now`}
       </ActionButton>
+      <UserLink userId={userId} testId="log-drawer-inspect-user">{`Why does ${userId} get these variants? Open the user view`}</UserLink>
       {result && (
         <p role="status" data-test-id="log-drawer-variants-result">
           {result.status === "skipped" || result.status === "failed"

@@ -4,6 +4,8 @@
  * screen, the list scrolls by their height so the rows being read stay put; at the very top new rows simply appear.
  */
 import { InfiniteScrollTable } from "@contentstack/venus-components";
+import { Link } from "react-router-dom";
+import { userViewSearch } from "../user-inspector/UserLink";
 import { useLayoutEffect, useMemo, useRef, type MouseEvent, type ReactNode } from "react";
 import type { LogItem } from "./api";
 import { rowsInsertedAbove } from "./live-rows";
@@ -66,7 +68,13 @@ function columns(open: (id: number) => void) {
     column("Direction", "direction", 0.95, (row) => DIRECTION_LABELS[row.direction]),
     column("User", "userId", 0.9, (row) => (
       <code data-test-id="log-row-user" data-row-id={row.id}>
-        {row.userId ?? "–"}
+        {row.userId ? (
+          <Link to={{ search: userViewSearch(row.userId) }} title={`Inspect ${row.userId}`} onClick={(event) => event.stopPropagation()}>
+            {row.userId}
+          </Link>
+        ) : (
+          "–"
+        )}
       </code>
     )),
     column("Event", "eventName", 1.25, (row) => (
