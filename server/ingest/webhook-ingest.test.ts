@@ -130,7 +130,7 @@ describe("POST /ingest/segment/:installationUid", () => {
     const replay = await post(JSON.stringify(event), headers);
     expect(replay.status).toBe(200);
     await inLog(stack.server.store, installation.uid);
-    const rows = await stack.server.store.queryLog({ installationUid: installation.uid, messageId: "wh-replay-1", limit: 5 });
+    const rows = await stack.server.store.queryLog({ installationUid: installation.uid, directions: ["inbound"], messageId: "wh-replay-1", limit: 5 });
     expect(rows.map((row) => row.status)).toEqual(["deduplicated", expect.stringMatching(/queued|processing|delivered/)]);
     expect(rows[0].error).toBe("messageId already received");
   });
