@@ -35,6 +35,8 @@ export interface ManyTenantResult {
   noisy_neighbour_503s: number;
   noisy_neighbour_ack_p99_ratio: number;
   healthz_p99_ms_under_abuse: number;
+  /** The same per abuse, to see which one costs the others. */
+  healthz_p99_ms_by_abuse: Record<string, number>;
   rss_peak_mb_under_abuse: number;
   rows_written_by_unauthenticated_requests: number;
   rejected_rows_per_10k_invalid_events: number;
@@ -137,7 +139,7 @@ export async function runManyTenants(options: ManyTenantOptions): Promise<ManyTe
 
     // Abuses during which /healthz and memory are watched.
     const bomb = gzipSync(Buffer.from(`[${" ".repeat(16 * 1024 * 1024 - 2)}]`));
-    health.start();
+    health.start("gzip bombs");
     // 3. Gzip bombs before authentication.
     const bombAnswers = await Promise.all(
       Array.from({ length: options.gzipBombs }, (_, i) =>
@@ -152,6 +154,7 @@ export async function runManyTenants(options: ManyTenantOptions): Promise<ManyTe
     await Promise.all(bombAnswers.map((answer) => answer.body?.cancel()));
     check(3, "gzip bodies are refused before they are inflated", bombStatuses.every((s) => s === 401 || s === 415) ? null : `answers ${bombStatuses.join(",")}`);
 
+    await health.phase("streams");
     // 4. Live streams: the per-installation cap, and a stream ends with its installation.
     const streamStatuses: number[] = [];
     const streams: Response[] = [];
@@ -168,10 +171,12 @@ export async function runManyTenants(options: ManyTenantOptions): Promise<ManyTe
     await quietStream.body?.cancel();
     for (const stream of streams) await stream.body?.cancel();
 
+    await health.phase("slow clients");
     // 7. Slow clients: sockets that never finish their headers are closed by the server.
     const slow = await slowClients(stack, options.slowClients);
     check(7, "slow clients are disconnected by the header timeout", (await slow.allClosed(15_000)) ? null : `${slow.open()} of ${options.slowClients} slow sockets still open`);
 
+    await health.phase("/api query loop");
     // 6. /api query loops: per-session and per-installation limits, another installation unaffected.
     const apiStatuses = new Map<number, number>();
     const noisySession = await noisy.session();
@@ -229,6 +234,7 @@ export async function runManyTenants(options: ManyTenantOptions): Promise<ManyTe
       noisy_neighbour_503s,
       noisy_neighbour_ack_p99_ratio,
       healthz_p99_ms_under_abuse: round(abuse.healthzP99Ms),
+      healthz_p99_ms_by_abuse: abuse.byPhase,
       rss_peak_mb_under_abuse: round(abuse.rssPeakMb),
       rows_written_by_unauthenticated_requests,
       rejected_rows_per_10k_invalid_events,
@@ -356,21 +362,36 @@ function slowClients(stack: ProcessStack, count: number) {
   };
 }
 
-/** /healthz every 50 ms (from a worker thread), and the server's RSS, between start() and stop(). */
+/** /healthz every 50 ms (from a worker thread), per named phase, and the server's RSS, between start() and stop(). */
 function healthSampler(stack: ProcessStack) {
   let probe: ReturnType<typeof startProbe> | null = null;
+  let current = "";
+  const latencies: number[] = [];
+  const byPhase: Record<string, number> = {};
   let rssPeakMb = 0;
   let memoryTimer: NodeJS.Timeout | null = null;
+  const endPhase = async () => {
+    const measured = await probe?.stop();
+    probe = null;
+    if (!measured) return;
+    latencies.push(...measured.latenciesMs);
+    byPhase[current] = round(percentile(measured.latenciesMs, 0.99));
+  };
   return {
-    start() {
+    start(phase: string) {
+      current = phase;
       probe = startProbe(stack.url, [{ path: "/healthz", method: "GET", headers: {} }], 50);
-      memoryTimer = setInterval(() => (rssPeakMb = Math.max(rssPeakMb, stack.server.memory().rssMb)), 50);
+      memoryTimer ??= setInterval(() => (rssPeakMb = Math.max(rssPeakMb, stack.server.memory().rssMb)), 50);
+    },
+    async phase(phase: string) {
+      await endPhase();
+      this.start(phase);
     },
     async stop() {
       if (memoryTimer) clearInterval(memoryTimer);
-      const measured = await probe?.stop();
-      probe = null;
-      return { healthzP99Ms: percentile(measured?.latenciesMs ?? [], 0.99), rssPeakMb };
+      memoryTimer = null;
+      await endPhase();
+      return { healthzP99Ms: percentile(latencies, 0.99), rssPeakMb, byPhase };
     },
   };
 }
