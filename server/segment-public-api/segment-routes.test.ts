@@ -5,7 +5,6 @@ import { startSegmentEmulator, type SegmentEmulator } from "../emulators/segment
 import type { Workspace } from "../emulators/segment-public-api/index.ts";
 import { drained, eventually, startTestStack, type TestInstallation, type TestStack } from "../testing/harness.ts";
 import { apiCaller, draftFor } from "../config-api/test-support.ts";
-import { WEBHOOK_BATCH_SIZE } from "./webhook-destination.ts";
 
 const OWNER_TOKEN = "tok-owner-0123456789";
 const READER_TOKEN = "tok-reader-0123456789";
@@ -91,7 +90,9 @@ describe("Segment Public API routes", () => {
     expect(connect.body.outcomes[0]).toMatchObject({ ok: true, connection: { state: "connected" } });
     const [destination] = segment.publicApi.destinations();
     expect(destination).toMatchObject({ sourceId: "src_web", settings: { sharedSecret: installation.sharedSecret } });
-    expect(destination.subscriptions[0].settings).toMatchObject({ url: ingestUrl(), enable_batching: true, batch_size: WEBHOOK_BATCH_SIZE });
+    // With a shared secret each request is one event, signed whole: Segment signs a batch over its first event only.
+    expect(destination.subscriptions[0].settings).toMatchObject({ url: ingestUrl(), enable_batching: false });
+    expect(destination.subscriptions[0].settings).not.toHaveProperty("batch_size");
 
     const analytics = new Analytics({ writeKey: "wk_web_routes", host: segment.url, flushAt: 10, flushInterval: 20 });
     analytics.track({ userId: "u-seg", event: "Order Completed", messageId: "seg-m1" });

@@ -31,16 +31,21 @@ export interface WebhookAuth {
   destinationSettings: Record<string, string>;
   /** Headers every `send` mapping adds. */
   headers: Record<string, string>;
+  /** Whether Segment may send several events in one request. */
+  batching: boolean;
 }
 
 /**
- * The ONE place that decides how Segment authenticates to our ingest (the many-tenant work may change the
- * scheme): today the X-Signature shared secret, plus the optional static bearer token as a header.
+ * The ONE place that decides how Segment authenticates to our ingest: the X-Signature shared secret, plus the
+ * optional static bearer token as a header. Segment signs a batch over its first event only (segment.md §2.1),
+ * and our ingest refuses a batch whose signature does not cover it whole, so with a shared secret every request
+ * carries one event, signed in full.
  */
 export function webhookAuth(secrets: ServerConfiguration): WebhookAuth {
   return {
     destinationSettings: secrets.webhookSharedSecret ? { sharedSecret: secrets.webhookSharedSecret } : {},
     headers: secrets.webhookBearerToken ? { Authorization: `Bearer ${secrets.webhookBearerToken}` } : {},
+    batching: !secrets.webhookSharedSecret,
   };
 }
 
@@ -74,9 +79,9 @@ export function desiredSubscriptions(configuration: Configuration, ingestUrl: st
     method: "POST",
     headers: auth.headers,
     data: { "@path": "$." },
-    enable_batching: true,
-    batch_size: WEBHOOK_BATCH_SIZE,
-    batch_keys: ["url", "method", "headers"],
+    ...(auth.batching
+      ? { enable_batching: true, batch_size: WEBHOOK_BATCH_SIZE, batch_keys: ["url", "method", "headers"] }
+      : { enable_batching: false }),
   };
   const rows = configuration.eventMappings.filter((row) => row.enabled);
   const names = (source: string) => rows.filter((row) => row.source === source).map((row) => row.segmentEvent);
