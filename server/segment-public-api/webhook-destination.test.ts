@@ -44,8 +44,9 @@ describe("desired webhook subscriptions", () => {
     expect(quoted.map((s) => s.trigger)).toEqual(['type = "identify"', 'type = "page"']);
   });
 
-  it("carries the bearer token as a header and the shared secret as the destination setting", () => {
+  it("carries the bearer token as a header and the shared secret as the destination setting, one event per request", () => {
     const auth = webhookAuth(serverConfigurationSchema.parse({ webhookSharedSecret: "s3", webhookBearerToken: "b3" }));
-    expect(auth).toEqual({ destinationSettings: { sharedSecret: "s3" }, headers: { Authorization: "Bearer b3" } });
+    expect(auth).toEqual({ destinationSettings: { sharedSecret: "s3" }, headers: { Authorization: "Bearer b3" }, batching: false });
+    expect(webhookAuth(serverConfigurationSchema.parse({ webhookBearerToken: "b3" })).batching).toBe(true);
   });
 });
