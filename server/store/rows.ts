@@ -4,7 +4,7 @@ import {
   serverConfigurationSchema,
 } from "../../src/shared/installation-config.ts";
 import type { SecretBox } from "../security/secret-box.ts";
-import type { ClaimedOutbound, DeliveryAttempt, Direction, Installation, LogQuery, LogRow, LogStatus } from "./types.ts";
+import type { ClaimedOutbound, DeliveryAttempt, Direction, Installation, LogQuery, LogRow, LogRowFilter, LogStatus } from "./types.ts";
 
 export type Row = Record<string, unknown>;
 
@@ -99,6 +99,28 @@ export function decodeAttempt(row: Row): DeliveryAttempt {
 const ID_BOUND_MARGIN_MS = 5 * 60_000;
 const MAX_ID = "9223372036854775807";
 
+/** The SQL conditions of a row filter; `bind(value)` adds a parameter and returns its placeholder. */
+export function logFilterConditions(filter: LogRowFilter, bind: (value: unknown) => string): string[] {
+  const where: string[] = [];
+  const list = (values: readonly unknown[]) => values.map(bind).join(", ");
+  if (filter.directions?.length) where.push(`direction IN (${list(filter.directions)})`);
+  if (filter.statuses?.length) where.push(`status IN (${list(filter.statuses)})`);
+  if (filter.eventType) where.push(`event_type = ${bind(filter.eventType)}`);
+  if (filter.eventName) where.push(`event_name = ${bind(filter.eventName)}`);
+  if (filter.userId) where.push(`user_id = ${bind(filter.userId)}`);
+  if (filter.messageId) where.push(`message_id = ${bind(filter.messageId)}`);
+  if (filter.httpStatus !== undefined) where.push(`http_status = ${bind(filter.httpStatus)}`);
+  // Written as the expression of the sync_log_by_status_class index, which yields rows already in id order.
+  if (filter.httpStatusClass !== undefined) where.push(`http_status / 100 = ${bind(filter.httpStatusClass)}`);
+  if (filter.errorText) {
+    // The explicit IS NOT NULL lets the planner use the partial index of rows with an error.
+    where.push("error IS NOT NULL");
+    const literal = filter.errorText.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);
+    where.push(`lower(error) LIKE ${bind(`%${literal}%`)} ESCAPE '\\'`);
+  }
+  return where;
+}
+
 /** Builds the filtered, newest-first log query; `placeholder(n)` renders the n-th parameter (`?` or `$n`). */
 export function logQuerySql(query: LogQuery, placeholder: (index: number) => string): { sql: string; params: unknown[] } {
   const where: string[] = [];
@@ -115,21 +137,12 @@ export function logQuerySql(query: LogQuery, placeholder: (index: number) => str
     where.push(`${column} IN (${marks.join(", ")})`);
   };
   add((p) => `installation_uid = ${p}`, query.installationUid);
-  if (query.directions?.length) addList("direction", query.directions);
-  if (query.statuses?.length) addList("status", query.statuses);
-  if (query.eventType) add((p) => `event_type = ${p}`, query.eventType);
-  if (query.eventName) add((p) => `event_name = ${p}`, query.eventName);
-  if (query.userId) add((p) => `user_id = ${p}`, query.userId);
-  if (query.messageId) add((p) => `message_id = ${p}`, query.messageId);
-  if (query.httpStatus !== undefined) add((p) => `http_status = ${p}`, query.httpStatus);
-  // Written as the expression of the sync_log_by_status_class index, which yields rows already in id order.
-  if (query.httpStatusClass !== undefined) add((p) => `http_status / 100 = ${p}`, query.httpStatusClass);
-  if (query.errorText) {
-    // The explicit IS NOT NULL lets the planner use the partial index of rows with an error.
-    where.push("error IS NOT NULL");
-    const literal = query.errorText.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);
-    add((p) => `lower(error) LIKE ${p} ESCAPE '\\'`, `%${literal}%`);
-  }
+  where.push(
+    ...logFilterConditions(query, (value) => {
+      params.push(value);
+      return placeholder(params.length);
+    }),
+  );
   // A time bound is also applied as an id bound, so that the newest-first scan seeks to it instead of sorting the
   // whole range (`+` keeps SQLite off the created_at index). Ids grow with created_at; the margin covers rows
   // committed slightly out of clock order, and the exact created_at test still decides.

@@ -44,7 +44,8 @@ export const INSERT_ROW_COLUMNS = [
 
 /**
  * The assignments that settle an inbound event when one of its requests ends with `outcome` (each argument an SQL
- * expression): a failure sticks, and the event is delivered once its last open request is.
+ * expression): a failure sticks, and the event is delivered once its last open request is, which clears the error of
+ * an earlier attempt.
  */
 export function settleInboundSql(now: string, outcome: string, error: string): string {
   return `open_requests = open_requests - 1, updated_at = ${now},
@@ -52,7 +53,9 @@ export function settleInboundSql(now: string, outcome: string, error: string): s
                   WHEN ${outcome} <> 'delivered' THEN ${outcome}
                   WHEN open_requests - 1 <= 0 THEN 'delivered'
                   ELSE 'processing' END,
-    error = CASE WHEN ${outcome} <> 'delivered' THEN ${error} ELSE error END`;
+    error = CASE WHEN ${outcome} <> 'delivered' THEN ${error}
+                 WHEN status NOT IN ('failed', 'dead_lettered') AND open_requests - 1 <= 0 THEN NULL
+                 ELSE error END`;
 }
 
 /**

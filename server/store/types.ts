@@ -186,12 +186,16 @@ export interface LogQuery {
   limit: number;
 }
 
-/** Rows created in [from, to) of one installation. */
+/** Rows created in [from, to) of one installation, narrowed by `filter` when given. */
 export interface LogWindow {
   installationUid: string;
   from: number;
   to: number;
+  filter?: LogRowFilter;
 }
+
+/** The row conditions of a LogQuery besides installation, time, cursor and page. */
+export type LogRowFilter = Omit<LogQuery, "installationUid" | "from" | "to" | "beforeId" | "ids" | "limit">;
 
 export interface LogAggregates {
   counts: Array<{ direction: Direction; status: LogStatus; count: number }>;

@@ -43,8 +43,9 @@ export async function syncLogRoutes(app: FastifyInstance, deps: { store: Store; 
 
   app.get("/api/log/summary", async (request) => {
     const { installationUid } = sessionOf(request);
-    const { from, to } = parseSummaryPeriod(request.query, Date.now());
-    return summarizeLog(store, installationUid, from, to);
+    const filter = parseLogFilter(request.query);
+    const { from, to } = parseSummaryPeriod(filter, Date.now());
+    return summarizeLog(store, installationUid, filter, from, to);
   });
 
   app.get("/api/log/stream", async (request, reply) => {

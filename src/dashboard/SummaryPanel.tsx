@@ -6,20 +6,21 @@ import { Area, AreaChart, CartesianGrid, Line, LineChart, ResponsiveContainer, T
 import type { ReactElement } from "react";
 import { ErrorText, LoadingText } from "../ui/RemoteState";
 import { useLogSummary, type LogSummary } from "./api";
+import type { LogFilters } from "./log-filters";
 import { formatMs, formatNumber, formatPercent } from "./log-format";
 
 type ErrorGroup = LogSummary["topErrors"][number];
 
 interface SummaryPanelProps {
-  period: { from: string; to: string };
+  filters: LogFilters;
   onOpen: (id: number) => void;
   onFilterError: (error: string) => void;
 }
 
 const REFRESH_MS = 15_000;
 
-export function SummaryPanel({ period, onOpen, onFilterError }: SummaryPanelProps) {
-  const summary = useLogSummary(period, REFRESH_MS);
+export function SummaryPanel({ filters, onOpen, onFilterError }: SummaryPanelProps) {
+  const summary = useLogSummary({ filters }, REFRESH_MS);
   if (summary.isPending) return <LoadingText>Loading the summary…</LoadingText>;
   if (summary.isError) return <ErrorText context="Could not load the summary" error={summary.error} onRetry={() => void summary.refetch()} />;
   const data = summary.data;
@@ -39,7 +40,7 @@ export function SummaryPanel({ period, onOpen, onFilterError }: SummaryPanelProp
             <Tooltip />
             <Area type="monotone" dataKey="received" name="Received" stroke="#6c5ce7" fill="#e5e1fb" isAnimationActive={false} />
             <Area type="monotone" dataKey="delivered" name="Delivered" stroke="#007a52" fill="#d9f2e8" isAnimationActive={false} />
-            <Area type="monotone" dataKey="failed" name="Failed" stroke="#c0392b" fill="#fbe1de" isAnimationActive={false} />
+            <Area type="monotone" dataKey="failed" name="Rejected or failed" stroke="#c0392b" fill="#fbe1de" isAnimationActive={false} />
           </AreaChart>
         </Chart>
         <Chart title="Success rate" testId="summary-chart-success">

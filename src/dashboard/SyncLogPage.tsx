@@ -68,7 +68,7 @@ export function SyncLogPage() {
       </header>
       <FilterBar filters={filters} onChange={setFilters} />
       <Section title="Summary" testId="summary-section">
-        <SummaryPanel period={{ from: filters.from, to: filters.to }} onOpen={openRow} onFilterError={(error) => setFilters({ ...filters, error })} />
+        <SummaryPanel filters={filters} onOpen={openRow} onFilterError={(error) => setFilters({ ...filters, error })} />
       </Section>
       <section className="sync-log__rows" aria-label="Log rows">
         {pages.isError && <ErrorText context="Could not load the log" error={pages.error} onRetry={() => void pages.refetch()} testId="log-error" />}

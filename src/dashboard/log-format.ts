@@ -1,21 +1,9 @@
 /** How log values read on screen: status names and tones, directions, times, durations. */
 import type { LogItem } from "./api";
 
-export type Tone = "ok" | "warning" | "error" | "muted" | "info";
+export { DIRECTION_LABELS, STATUS_LABELS } from "../shared/log-counts";
 
-export const STATUS_LABELS: Record<LogItem["status"], string> = {
-  queued: "Received",
-  processing: "Processing",
-  pending: "Queued",
-  in_flight: "Sending",
-  pending_retry: "Pending retry",
-  delivered: "Delivered",
-  filtered: "Filtered",
-  deduplicated: "Deduplicated",
-  rejected: "Rejected",
-  failed: "Failed",
-  dead_lettered: "Dead-lettered",
-};
+export type Tone = "ok" | "warning" | "error" | "muted" | "info";
 
 export const STATUS_TONES: Record<LogItem["status"], Tone> = {
   queued: "info",
@@ -29,12 +17,6 @@ export const STATUS_TONES: Record<LogItem["status"], Tone> = {
   rejected: "error",
   failed: "error",
   dead_lettered: "error",
-};
-
-export const DIRECTION_LABELS: Record<LogItem["direction"], string> = {
-  inbound: "Segment → app",
-  personalize: "App → Personalize",
-  segment: "App → Segment",
 };
 
 export const RETRYABLE = new Set<LogItem["status"]>(["failed", "dead_lettered"]);
