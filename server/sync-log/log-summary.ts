@@ -47,13 +47,22 @@ export interface LogSummary {
 const DAY_MS = 86_400_000;
 const BUCKET_SIZES_MS = [60_000, 300_000, 900_000, 3_600_000, 3 * 3_600_000, 6 * 3_600_000, 12 * 3_600_000, DAY_MS];
 const MAX_BUCKETS = 60;
+/** The shortest period a fitted chart spans. */
+const FIT_MIN_SPAN_MS = 15 * 60_000;
 const TOP_GROUPS = 10;
 const SAMPLES = 3;
 
+export interface SummaryPeriod {
+  from: number;
+  to: number;
+  /** No start was chosen: the charts begin where the rows do (within the last 24 h), not at an empty left edge. */
+  fitToData: boolean;
+}
+
 /** The summary's period: the filter's time range, the last 24 h by default. */
-export function parseSummaryPeriod(filter: LogFilter, now: number): { from: number; to: number } {
+export function parseSummaryPeriod(filter: LogFilter, now: number): SummaryPeriod {
   const to = filter.to ?? now;
-  return { from: filter.from ?? to - DAY_MS, to };
+  return { from: filter.from ?? to - DAY_MS, to, fitToData: filter.from === undefined };
 }
 
 /** The smallest listed size that keeps the period within MAX_BUCKETS buckets, else whole days that do. */
@@ -62,19 +71,32 @@ export function bucketSizeFor(spanMs: number): number {
 }
 
 /** Summarizes the rows `filter` selects in [from, to); every count follows every condition of the filter. */
-export async function summarizeLog(store: Store, installationUid: string, filter: LogFilter, from: number, to: number): Promise<LogSummary> {
+export async function summarizeLog(store: Store, installationUid: string, filter: LogFilter, period: SummaryPeriod): Promise<LogSummary> {
   const { from: _from, to: _to, ...rowFilter } = filter;
-  const window = { installationUid, from, to, filter: rowFilter };
-  const bucketMs = bucketSizeFor(to - from);
+  const { to } = period;
+  let { from } = period;
+  let window = { installationUid, from, to, filter: rowFilter };
+  let bucketMs = bucketSizeFor(to - from);
   // Staged events have no columns to filter on yet: they count only in an unfiltered view.
   const countStaged = Object.values(rowFilter).every((value) => value === undefined);
-  const [aggregates, staged, topErrors, filterReasons, lastError] = await Promise.all([
+  const [periodAggregates, staged, topErrors, filterReasons, lastError] = await Promise.all([
     store.aggregateLog(window, bucketMs),
     countStaged ? store.stagedEvents(installationUid) : 0,
     groupKinds(store, window, ERROR_KINDS),
     groupKinds(store, window, DISCARD_KINDS),
     latestOfKinds(store, installationUid, rowFilter, ERROR_KINDS),
   ]);
+  let aggregates = periodAggregates;
+  if (period.fitToData) {
+    const firstActive = Math.min(...aggregates.buckets.map((bucket) => bucket.start));
+    if (Number.isFinite(firstActive) && firstActive > from) {
+      // Nothing was logged before `firstActive`: the counts stay, the buckets are cut finer over the active span.
+      from = Math.max(from, to - Math.max(FIT_MIN_SPAN_MS, (to - firstActive) * 1.1));
+      window = { ...window, from };
+      bucketMs = bucketSizeFor(to - from);
+      aggregates = await store.aggregateLog(window, bucketMs);
+    }
+  }
   return {
     from,
     to,

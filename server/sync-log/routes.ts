@@ -44,8 +44,7 @@ export async function syncLogRoutes(app: FastifyInstance, deps: { store: Store; 
   app.get("/api/log/summary", async (request) => {
     const { installationUid } = sessionOf(request);
     const filter = parseLogFilter(request.query);
-    const { from, to } = parseSummaryPeriod(filter, Date.now());
-    return summarizeLog(store, installationUid, filter, from, to);
+    return summarizeLog(store, installationUid, filter, parseSummaryPeriod(filter, Date.now()));
   });
 
   app.get("/api/log/stream", async (request, reply) => {

@@ -30,6 +30,13 @@ export function formatClock(epochMs: number): string {
   return `${timeOfDay.format(epochMs)}.${String(epochMs % 1000).padStart(3, "0")}`;
 }
 
+const dayAndTime = new Intl.DateTimeFormat("en", { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
+
+/** A row's time: the clock with milliseconds today, the date and clock on other days. */
+export function formatRowTime(epochMs: number, now: number): string {
+  return new Date(epochMs).toDateString() === new Date(now).toDateString() ? formatClock(epochMs) : dayAndTime.format(epochMs);
+}
+
 export function formatDateTime(epochMs: number): string {
   return dateAndTime.format(epochMs);
 }
