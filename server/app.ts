@@ -19,6 +19,7 @@ import { webhookIngestRoutes } from "./ingest/webhook-route.ts";
 import { installationRoutes } from "./installations/installation-routes.ts";
 import type { Installations } from "./installations/installations.ts";
 import { lifecycleRoute } from "./installations/lifecycle-route.ts";
+import type { SyncMetrics } from "./metrics/metrics.ts";
 import type { Store } from "./store/types.ts";
 import { syncLogRoutes } from "./sync-log/routes.ts";
 
@@ -43,6 +44,9 @@ export interface AppDependencies {
   trustProxy: boolean | number | string[];
   /** Called after each committed ingest request (the delivery worker in this process, if any, listens). */
   onStaged?: () => void;
+  /** Operator metrics; `GET /metrics` exists only with `metricsToken` (METRICS_TOKEN). */
+  metrics?: SyncMetrics;
+  metricsToken?: string;
 }
 
 export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> {
@@ -58,6 +62,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   });
   installErrorHandling(app);
   limitJsonDepth(app);
+  if (deps.metrics) await deps.metrics.routes(app, { token: deps.metricsToken });
 
   app.get("/healthz", async (_request, reply) => {
     const storage = await deps.store.health();

@@ -73,6 +73,8 @@ const envSchema = z.object({
   INGEST_MAX_BACKLOG: integer("INGEST_MAX_BACKLOG", 100, 100_000_000, 200_000),
   TRUST_PROXY: trustProxy,
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** Bearer token for GET /metrics; unset, the route does not exist. */
+  METRICS_TOKEN: z.string().min(16, "METRICS_TOKEN must be at least 16 characters").optional(),
 });
 
 export type ServerSettings = z.infer<typeof envSchema> & { sessionSecret: string };

@@ -17,6 +17,7 @@ import { startDeliveryWorker, type DeliveryWorker } from "./delivery/worker.ts";
 import { createAssignmentSync, type AssignmentSync } from "./two-way/assignment-sync.ts";
 import { createInstallations } from "./installations/installations.ts";
 import { createSecretBox, parseSecretKeys } from "./security/secret-box.ts";
+import { createSyncMetrics } from "./metrics/metrics.ts";
 import { openStore } from "./store/open-store.ts";
 import type { Store } from "./store/types.ts";
 
@@ -46,7 +47,9 @@ export async function startServer(settings: ServerSettings, options: RuntimeOpti
   } catch (error) {
     throw new ConfigError(`Invalid configuration: ${(error as Error).message}`);
   }
-  const store = await openStore(settings.DATABASE_URL, secrets);
+  const openedStore = await openStore(settings.DATABASE_URL, secrets);
+  const metrics = createSyncMetrics(openedStore);
+  const store = metrics.instrument(openedStore);
   const log = pino({ level: settings.LOG_LEVEL });
   const installations = createInstallations(store);
   const keysUrl = settings.CS_PUBLIC_KEYS_URL ?? `${contentstackAppHost(settings.CS_REGION)}/.well-known/public-keys.json`;
@@ -84,6 +87,8 @@ export async function startServer(settings: ServerSettings, options: RuntimeOpti
       checkAssignments: sync.check,
       trustProxy: settings.TRUST_PROXY,
       onStaged: () => worker?.noteStaged(),
+      metrics,
+      metricsToken: settings.METRICS_TOKEN,
     });
     try {
       await app.listen({ port: settings.PORT, host: settings.HOST });
