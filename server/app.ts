@@ -3,6 +3,8 @@
  * signature checks; /api routes sit behind the session; the built UI is served last.
  */
 import Fastify, { LogController, type FastifyInstance } from "fastify";
+import type { AlertMonitor } from "./alerts/alert-monitor.ts";
+import { alertRoutes } from "./alerts/alert-routes.ts";
 import type { SignaturePadding } from "./auth/lifecycle-signature.ts";
 import { sessionRoutes } from "./auth/session-routes.ts";
 import type { SessionTokens } from "./auth/session-token.ts";
@@ -47,6 +49,8 @@ export interface AppDependencies {
   /** Operator metrics; `GET /metrics` exists only with `metricsToken` (METRICS_TOKEN). */
   metrics?: SyncMetrics;
   metricsToken?: string;
+  /** Alert rules checked in this process; their state answers `GET /api/alerts`. */
+  alerts?: AlertMonitor;
 }
 
 export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> {
@@ -89,6 +93,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     });
     await twoWayRoutes(api, { check: deps.checkAssignments });
     await syncLogRoutes(api, { store: deps.store, installations: deps.installations });
+    if (deps.alerts) await alertRoutes(api, { monitor: deps.alerts });
   });
   if (deps.uiDir) await app.register(staticUi, { uiDir: deps.uiDir, frameAncestors: deps.frameAncestors });
   return app;

@@ -73,6 +73,10 @@ const envSchema = z.object({
   INGEST_MAX_BACKLOG: integer("INGEST_MAX_BACKLOG", 100, 100_000_000, 200_000),
   TRUST_PROXY: trustProxy,
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** How often each installation's alert rules are checked. */
+  ALERT_CHECK_INTERVAL_MS: integer("ALERT_CHECK_INTERVAL_MS", 50, 3_600_000, 60_000),
+  /** Alert webhook hosts (host[:port]) allowed besides Slack's, e.g. an internal relay. */
+  ALERT_WEBHOOK_HOST_ALLOWLIST: csv,
   /** Bearer token for GET /metrics; unset, the route does not exist. */
   METRICS_TOKEN: z.string().min(16, "METRICS_TOKEN must be at least 16 characters").optional(),
 });

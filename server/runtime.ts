@@ -17,6 +17,7 @@ import { startDeliveryWorker, type DeliveryWorker } from "./delivery/worker.ts";
 import { createAssignmentSync, type AssignmentSync } from "./two-way/assignment-sync.ts";
 import { createInstallations } from "./installations/installations.ts";
 import { createSecretBox, parseSecretKeys } from "./security/secret-box.ts";
+import { startAlertMonitor, type AlertMonitor } from "./alerts/alert-monitor.ts";
 import { createSyncMetrics } from "./metrics/metrics.ts";
 import { openStore } from "./store/open-store.ts";
 import type { Store } from "./store/types.ts";
@@ -67,10 +68,18 @@ export async function startServer(settings: ServerSettings, options: RuntimeOpti
   });
 
   let app: FastifyInstance | null = null;
+  let alerts: AlertMonitor | null = null;
   let url: string | null = null;
   let worker: DeliveryWorker | null = null;
   if (settings.ROLE !== "worker") {
     const uiDir = options.uiDir === undefined ? resolve(PROJECT_ROOT, "dist/ui") : options.uiDir;
+    alerts = startAlertMonitor({
+      store,
+      installations,
+      intervalMs: settings.ALERT_CHECK_INTERVAL_MS,
+      hostAllowlist: settings.ALERT_WEBHOOK_HOST_ALLOWLIST,
+      log,
+    });
     app = await buildApp({
       store,
       installations,
@@ -89,10 +98,12 @@ export async function startServer(settings: ServerSettings, options: RuntimeOpti
       onStaged: () => worker?.noteStaged(),
       metrics,
       metricsToken: settings.METRICS_TOKEN,
+      alerts,
     });
     try {
       await app.listen({ port: settings.PORT, host: settings.HOST });
     } catch (error) {
+      alerts.stop();
       await store.close();
       throw new ConfigError(`Cannot listen on ${settings.HOST}:${settings.PORT} (PORT/HOST): ${(error as Error).message}`);
     }
@@ -141,6 +152,7 @@ export async function startServer(settings: ServerSettings, options: RuntimeOpti
       if (closed) return;
       closed = true;
       if (pruneTimer) clearInterval(pruneTimer);
+      alerts?.stop();
       if (app) await app.close();
       if (worker) await worker.stop(5000);
       sync.stop();

@@ -4,7 +4,7 @@
  */
 import { useEffect } from "react";
 import { Line, LineChart, ResponsiveContainer, Tooltip } from "recharts";
-import { useLogSummary } from "../dashboard/api";
+import { useAlerts, useLogSummary } from "../dashboard/api";
 import { formatNumber, formatPercent } from "../dashboard/log-format";
 import "../dashboard/sync-log.css";
 import { useSdk } from "../sdk/hooks";
@@ -38,8 +38,23 @@ export function DashboardWidget() {
       </div>
       {summary.isPending && <LoadingText>Loading…</LoadingText>}
       {summary.isError && <ErrorText context="Could not load the sync health" error={summary.error} onRetry={() => void summary.refetch()} />}
+      <ActiveAlerts />
       {summary.data && <Health summary={summary.data} />}
     </main>
+  );
+}
+
+function ActiveAlerts() {
+  const alerts = useAlerts(REFRESH_MS).data;
+  if (!alerts?.active.length) return null;
+  return (
+    <ul className="widget__alerts" data-test-id="widget-alerts" aria-label="Active alerts">
+      {alerts.active.map((alert) => (
+        <li key={alert.condition} data-condition={alert.condition}>
+          <strong>{alert.title}</strong> since {formatWhen(alert.since)}: {alert.message}
+        </li>
+      ))}
+    </ul>
   );
 }
 

@@ -6,6 +6,7 @@ import { useCallback, useMemo } from "react";
 import { useSearchParams } from "react-router-dom";
 import { ErrorText } from "../ui/RemoteState";
 import { CopyButton } from "../ui/CopyButton";
+import { AlertsPanel } from "./AlertsPanel";
 import { BulkRetry } from "./BulkRetry";
 import { ExportButtons } from "./ExportButtons";
 import { FilterBar } from "./FilterBar";
@@ -72,6 +73,7 @@ export function SyncLogPage() {
         </div>
       </header>
       <FilterBar filters={filters} onChange={setFilters} />
+      <AlertsPanel />
       <SummaryPanel filters={filters} onOpen={openRow} onFilterError={(error) => setFilters({ ...filters, error })} />
       <section className="sync-log__rows" aria-label="Log rows">
         {pages.isError && <ErrorText context="Could not load the log" error={pages.error} onRetry={() => void pages.refetch()} testId="log-error" />}

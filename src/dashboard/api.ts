@@ -1,6 +1,7 @@
 /** React Query hooks for the sync-log API; response shapes are the server's own types. */
 import { keepPreviousData, useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useContext } from "react";
+import type { InstallationAlerts } from "../../server/alerts/alert-monitor";
 import type { RetryJob } from "../../server/sync-log/bulk-retry";
 import type { LogEntryDetail } from "../../server/sync-log/log-detail";
 import type { LogSummary } from "../../server/sync-log/log-summary";
@@ -11,7 +12,7 @@ import { SdkContext } from "../sdk/sdk-context";
 import { notify } from "../ui/notify";
 import { filterBody, filterQuery, type LogFilters } from "./log-filters";
 
-export type { LogEntryDetail, LogItem, LogSummary, RetryJob };
+export type { InstallationAlerts, LogEntryDetail, LogItem, LogSummary, RetryJob };
 
 export interface LogPage {
   items: LogItem[];
@@ -82,6 +83,16 @@ export function useLogSummary(scope: SummaryScope, refetchIntervalMs: number) {
 
 /** How often the header's row count is read again while the page is open. */
 const RETENTION_REFRESH_MS = 5_000;
+
+/** Active alerts and their history (server/alerts); refreshed as often as the summary. */
+export function useAlerts(refetchIntervalMs: number) {
+  const api = useApi();
+  return useQuery({
+    queryKey: [LOG_KEY, "alerts"],
+    queryFn: ({ signal }) => api.get<InstallationAlerts>("/api/alerts", signal),
+    refetchInterval: refetchIntervalMs,
+  });
+}
 
 export function useRetention() {
   const api = useApi();
