@@ -56,6 +56,9 @@ test("the summary follows every filter, not only the time range", async ({ page 
   await expect.poll(() => count(app, "summary-funnel-received")).toBe(2);
   await expect.poll(() => count(app, "summary-funnel-delivered")).toBe(2);
   await expect.poll(() => count(app, "log-count")).toBe(4);
+  // Nothing failed in this view: bulk retry says so instead of running "re-queued 0 of 0".
+  await expect(app.getByTestId("bulk-retry-start")).toBeDisabled();
+  await expect(app.getByTestId("bulk-retry-start")).toHaveText("Nothing to retry");
 });
 
 test("Top errors counts a failed request once, as the Failed card does", async ({ page }) => {

@@ -81,6 +81,9 @@ test.describe("sync log (full page)", () => {
     await emulator("/faults", { method: "DELETE" });
     await app.getByTestId("filter-status-failed").check({ force: true });
     await app.getByTestId("bulk-retry-start").click();
+    await expect(app.getByTestId("bulk-retry-scope")).toContainText(`User ID = ${userId}`);
+    await expect(app.getByTestId("bulk-retry-scope")).toHaveAttribute("data-count", "1");
+    await app.getByTestId("bulk-retry-confirm").click();
     await expect(app.getByTestId("bulk-retry-progress")).toHaveAttribute("data-state", /done|completed|finished/);
     await app.getByTestId("filter-status-failed").uncheck({ force: true });
     await expect(app.locator(`[data-direction="personalize"] [data-test-id="log-row-status"][data-status="delivered"]`)).toHaveCount(1);

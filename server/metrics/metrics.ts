@@ -108,9 +108,9 @@ export function createSyncMetrics(store: Store): SyncMetrics {
               if (outcome.status === "pending_retry") retries.inc({ kind: "scheduled" });
             };
           }
-          if (property === "retryOutbound") {
+          if (property === "retryOutbound" || property === "retryNow") {
             return async (...args: Parameters<Store["retryOutbound"]>) => {
-              const requeued = await object.retryOutbound(...args);
+              const requeued = await object[property](...args);
               retries.inc({ kind: "manual" }, requeued.length);
               return requeued;
             };

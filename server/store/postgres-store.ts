@@ -599,6 +599,17 @@ export class PostgresStore implements Store {
     });
   }
 
+  async retryNow(installationUid: string, ids: number[], now: number): Promise<number[]> {
+    return this.transaction(async (client) => {
+      const due: number[] = [];
+      for (const id of ids) {
+        if ((await client.query(DOLLAR_SQL.retryNow, [now, now, installationUid, id])).rowCount) due.push(id);
+      }
+      await notify(client, new Map([[installationUid, due]]));
+      return due;
+    });
+  }
+
   async queryLog(query: LogQuery): Promise<LogRow[]> {
     const { sql, params } = logQuerySql(query, (index) => `$${index}`);
     return (await this.rows(sql, params)).map(decodeLogRow);

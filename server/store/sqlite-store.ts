@@ -157,6 +157,7 @@ export class SqliteStore implements Store {
       inboundAwaitsRetry: p(SQL.inboundAwaitsRetry),
       promoteLane: p(SQL.promoteLane),
       releaseRow: p(SQL.releaseRow),
+      retryNow: p(SQL.retryNow),
       retryable: p(SQL.retryable),
       requeue: p(SQL.requeue),
       reopenInbound: p(SQL.reopenInbound),
@@ -461,6 +462,12 @@ export class SqliteStore implements Store {
     })();
     this.emit(installationUid, touched);
     return requeued;
+  }
+
+  async retryNow(installationUid: string, ids: number[], now: number): Promise<number[]> {
+    const due = this.db.transaction(() => ids.filter((id) => this.statements.retryNow.run(now, now, installationUid, id).changes > 0))();
+    this.emit(installationUid, due);
+    return due;
   }
 
   async queryLog(query: LogQuery): Promise<LogRow[]> {

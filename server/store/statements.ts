@@ -128,6 +128,9 @@ export const SQL = {
   retryable: `SELECT id, detail FROM sync_log WHERE installation_uid = ? AND id = ? AND direction <> 'inbound'
       AND status IN ('failed', 'dead_lettered')`,
   requeue: "UPDATE sync_log SET status = 'pending', next_attempt_at = ?, updated_at = ? WHERE id = ?",
+  /** Binds: now, now, installation uid, id. A request waiting for its retry becomes due now. */
+  retryNow: `UPDATE sync_log SET next_attempt_at = ?, updated_at = ?
+      WHERE installation_uid = ? AND id = ? AND direction <> 'inbound' AND status = 'pending_retry'`,
   reopenInbound: `UPDATE sync_log SET open_requests = open_requests + 1, status = 'processing', updated_at = ?
       WHERE id = ? AND installation_uid = ?`,
   attempts: "SELECT * FROM delivery_attempts WHERE installation_uid = ? AND log_id = ? ORDER BY attempt",

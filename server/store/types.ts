@@ -278,6 +278,8 @@ export interface Store {
   releaseOutbound(ids: number[], now: number): Promise<void>;
   /** Re-queues failed or dead-lettered outbound rows now; returns the ids re-queued. */
   retryOutbound(installationUid: string, ids: number[], now: number): Promise<number[]>;
+  /** Makes outbound rows waiting for a scheduled retry due now; returns their ids. */
+  retryNow(installationUid: string, ids: number[], now: number): Promise<number[]>;
 
   queryLog(query: LogQuery): Promise<LogRow[]>;
   getLogRows(installationUid: string, ids: number[]): Promise<LogRow[]>;

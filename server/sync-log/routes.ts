@@ -124,10 +124,17 @@ export async function syncLogRoutes(app: FastifyInstance, deps: { store: Store; 
     const { id } = parseParams(rowIdSchema, request.params);
     const [row] = await store.getLogRows(installationUid, [id]);
     if (!row) throw new HttpError(404, "not_found", `no log row ${id}`);
-    const requeued = await store.retryOutbound(installationUid, outboundIdsOf(row), Date.now());
-    if (requeued.length === 0) {
-      throw new HttpError(409, "not_retryable", `row ${id} is ${row.status.replaceAll("_", " ")}; only failed or dead-lettered deliveries can be retried`);
+    const outbound = outboundIdsOf(row);
+    const requeued = await store.retryOutbound(installationUid, outbound, Date.now());
+    // A request still waiting for its scheduled retry goes out now instead ("Retry now").
+    const expedited = await store.retryNow(installationUid, outbound.filter((outboundId) => !requeued.includes(outboundId)), Date.now());
+    if (requeued.length === 0 && expedited.length === 0) {
+      throw new HttpError(
+        409,
+        "not_retryable",
+        `row ${id} is ${row.status.replaceAll("_", " ")}; only failed, dead-lettered or pending-retry deliveries can be retried`,
+      );
     }
-    return { requeued };
+    return { requeued: [...requeued, ...expedited] };
   });
 }
