@@ -217,6 +217,14 @@ describe("GET /api/log/summary", () => {
     expect(outboundOnly.topErrors.map((e) => e.error).sort()).toEqual(["HTTP 400", "HTTP 503 (gave up: maximum age reached)"]);
   });
 
+  it("without a chosen start, fits the charts to where the rows begin instead of a 24 h axis", async () => {
+    const summary = await getJson<LogSummary>(installation, "/api/log/summary");
+    expect(summary.to - summary.from).toBeLessThan(3_600_000);
+    expect(summary.bucketMs).toBe(60_000);
+    expect(summary.funnel.received).toBe(9);
+    expect(summary.buckets[0].start).toBeLessThanOrEqual(Math.min(...all.map((row) => row.createdAt)));
+  });
+
   it("refuses a bad filter with a 400 naming it", async () => {
     const response = await installation.api("/api/log/summary?status=nope");
     expect(response.status).toBe(400);

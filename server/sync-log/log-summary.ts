@@ -87,15 +87,16 @@ export async function summarizeLog(store: Store, installationUid: string, filter
     latestOfKinds(store, installationUid, rowFilter, ERROR_KINDS),
   ]);
   let aggregates = periodAggregates;
-  if (period.fitToData) {
+  // Nothing was logged before the first active bucket: the counts stay, the buckets are cut finer over the active
+  // span (twice at most: the first pass finds the 30-minute bucket, the second the minute).
+  for (let pass = 0; period.fitToData && pass < 2; pass++) {
     const firstActive = Math.min(...aggregates.buckets.map((bucket) => bucket.start));
-    if (Number.isFinite(firstActive) && firstActive > from) {
-      // Nothing was logged before `firstActive`: the counts stay, the buckets are cut finer over the active span.
-      from = Math.max(from, to - Math.max(FIT_MIN_SPAN_MS, (to - firstActive) * 1.1));
-      window = { ...window, from };
-      bucketMs = bucketSizeFor(to - from);
-      aggregates = await store.aggregateLog(window, bucketMs);
-    }
+    const fitted = Math.max(from, to - Math.max(FIT_MIN_SPAN_MS, (to - firstActive) * 1.1));
+    if (!Number.isFinite(firstActive) || fitted <= from) break;
+    from = fitted;
+    window = { ...window, from };
+    bucketMs = bucketSizeFor(to - from);
+    aggregates = await store.aggregateLog(window, bucketMs);
   }
   return {
     from,

@@ -6,7 +6,7 @@
 import { useState } from "react";
 import { ActionButton } from "../ui/ActionButton";
 import { useCancelBulkRetry, useLogSummary, useRetryJob, useStartBulkRetry } from "./api";
-import { formatDateTime, formatNumber } from "./log-format";
+import { formatNumber } from "./log-format";
 import { describeFilters, type LogFilters } from "./log-filters";
 
 const REFRESH_MS = 15_000;
@@ -39,8 +39,7 @@ export function BulkRetry({ filters }: { filters: LogFilters }) {
         <div className="bulk-retry__confirm" role="alertdialog" aria-label="Confirm retry" data-test-id="bulk-retry-confirm-panel">
           <span data-test-id="bulk-retry-scope" data-count={deliveries}>
             Re-send {formatNumber(deliveries)} failed or dead-lettered deliver{deliveries === 1 ? "y" : "ies"} ({formatNumber(events)} event
-            {events === 1 ? "" : "s"}) matching {describeFilters(scope) || "every row"}
-            {filters.from ? "" : ` (since ${formatDateTime(summary!.from)})`}?
+            {events === 1 ? "" : "s"}) matching {describeFilters(scope)}?
           </span>
           <ActionButton
             buttonType="primary"
