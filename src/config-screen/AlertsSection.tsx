@@ -50,13 +50,20 @@ export function AlertsSection({ data, dispatch, validation }: FormProps) {
           testId="alerts-webhook-url-input"
         />
       </FormField>
-      <div className="field-grid">
+      <div className="alert-rule">
         <ToggleField id="alerts-failure-rate" label="Failure rate" checked={alerts.failureRate.enabled} onChange={(enabled) => rule("failureRate", { enabled })} />
         {number("failureRate", "percent", "Alert at (% of events)", alerts.failureRate.percent)}
         {number("failureRate", "windowMinutes", "Over the last (minutes)", alerts.failureRate.windowMinutes)}
+      </div>
+      <div className="alert-rule">
         <ToggleField id="alerts-dead-letters" label="Dead-lettered events" checked={alerts.deadLetters.enabled} onChange={(enabled) => rule("deadLetters", { enabled })} />
+        <p className="hint">Within the failure-rate window.</p>
+      </div>
+      <div className="alert-rule">
         <ToggleField id="alerts-oldest-pending" label="Oldest pending event" checked={alerts.oldestPending.enabled} onChange={(enabled) => rule("oldestPending", { enabled })} />
         {number("oldestPending", "minutes", "Alert after (minutes)", alerts.oldestPending.minutes)}
+      </div>
+      <div className="alert-rule">
         <ToggleField id="alerts-no-events" label="No events received" checked={alerts.noEvents.enabled} onChange={(enabled) => rule("noEvents", { enabled })} />
         {number("noEvents", "hours", "For (hours)", alerts.noEvents.hours)}
       </div>
