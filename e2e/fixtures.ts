@@ -1,6 +1,7 @@
 /**
- * Shared Playwright fixtures: every page blocks the Google Fonts request venus makes, and tests reach the app
- * inside the simulator's iframe, the dev stack's keys, and the Personalize emulator's control API.
+ * Shared Playwright fixtures: every page fails its test if it requests anything off this machine (fonts included:
+ * Inter is bundled), and tests reach the app inside the simulator's iframe, the dev stack's keys, and the
+ * Personalize emulator's control API.
  */
 import { test as base, expect, type FrameLocator, type Page } from "@playwright/test";
 import { readFileSync } from "node:fs";
@@ -77,11 +78,16 @@ export async function emulator(path: string, init: RequestInit = {}): Promise<un
   return response.status === 204 ? null : response.json();
 }
 
-export const test = base.extend<{ blockFonts: void }>({
-  blockFonts: [
+export const test = base.extend<{ onlyLocalRequests: void }>({
+  onlyLocalRequests: [
     async ({ page }, use) => {
-      await page.route(/fonts\.(googleapis|gstatic)\.com/, (route) => route.abort());
+      const external: string[] = [];
+      page.on("request", (request) => {
+        const { protocol, hostname } = new URL(request.url());
+        if (/^https?:$/.test(protocol) && !["127.0.0.1", "localhost"].includes(hostname)) external.push(request.url());
+      });
       await use();
+      expect(external, "requests that left the machine").toEqual([]);
     },
     { auto: true },
   ],

@@ -5,6 +5,8 @@
  * holding the server (TenantLimits.http).
  */
 import Fastify, { LogController, type FastifyInstance } from "fastify";
+import type { AlertMonitor } from "./alerts/alert-monitor.ts";
+import { alertRoutes } from "./alerts/alert-routes.ts";
 import type { SignaturePadding } from "./auth/lifecycle-signature.ts";
 import { authenticatedApi, sessionRoutes } from "./auth/session-routes.ts";
 import type { SessionTokens } from "./auth/session-token.ts";
@@ -22,6 +24,7 @@ import { webhookIngestRoutes } from "./ingest/webhook-route.ts";
 import { installationRoutes } from "./installations/installation-routes.ts";
 import type { Installations } from "./installations/installations.ts";
 import { lifecycleRoute } from "./installations/lifecycle-route.ts";
+import type { SyncMetrics } from "./metrics/metrics.ts";
 import type { Store } from "./store/types.ts";
 import { syncLogRoutes } from "./sync-log/routes.ts";
 import { segmentApiRoutes } from "./segment-public-api/routes.ts";
@@ -55,6 +58,11 @@ export interface AppDependencies {
   projectDefinitions: ProjectDefinitionsCache;
   /** Called after each committed ingest request (the delivery worker in this process, if any, listens). */
   onStaged?: () => void;
+  /** Operator metrics; `GET /metrics` exists only with `metricsToken` (METRICS_TOKEN). */
+  metrics?: SyncMetrics;
+  metricsToken?: string;
+  /** Alert rules checked in this process; their state answers `GET /api/alerts`. */
+  alerts?: AlertMonitor;
 }
 
 export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> {
@@ -78,6 +86,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   app.server.maxConnections = deps.limits.http.maxConnections;
   installErrorHandling(app);
   limitJsonDepth(app);
+  if (deps.metrics) await deps.metrics.routes(app, { token: deps.metricsToken });
 
   app.get("/healthz", async (_request, reply) => {
     const storage = await deps.store.health();
@@ -135,6 +144,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
         publicApiUrl: deps.segmentPublicApi?.url,
         webhookMetadataId: deps.segmentPublicApi?.webhookMetadataId,
       });
+      if (deps.alerts) await alertRoutes(api, { monitor: deps.alerts });
     },
   });
   if (deps.uiDir) await app.register(staticUi, { uiDir: deps.uiDir, frameAncestors: deps.frameAncestors });

@@ -94,6 +94,12 @@ const envSchema = z.object({
   HTTP_MAX_CONNECTIONS: integer("HTTP_MAX_CONNECTIONS", 10, 1_000_000, 4000),
   TRUST_PROXY: trustProxy,
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** How often each installation's alert rules are checked. */
+  ALERT_CHECK_INTERVAL_MS: integer("ALERT_CHECK_INTERVAL_MS", 50, 3_600_000, 60_000),
+  /** Alert webhook hosts (host[:port]) allowed besides Slack's, e.g. an internal relay. */
+  ALERT_WEBHOOK_HOST_ALLOWLIST: csv,
+  /** Bearer token for GET /metrics; unset, the route does not exist. */
+  METRICS_TOKEN: z.string().min(16, "METRICS_TOKEN must be at least 16 characters").optional(),
 });
 
 export type ServerSettings = z.infer<typeof envSchema> & { sessionSecret: string };

@@ -19,6 +19,8 @@ import { startDeliveryWorker, type DeliveryWorker } from "./delivery/worker.ts";
 import { createAssignmentSync, type AssignmentSync } from "./two-way/assignment-sync.ts";
 import { createInstallations } from "./installations/installations.ts";
 import { createSecretBox, parseSecretKeys } from "./security/secret-box.ts";
+import { startAlertMonitor, type AlertMonitor } from "./alerts/alert-monitor.ts";
+import { createSyncMetrics } from "./metrics/metrics.ts";
 import { openStore } from "./store/open-store.ts";
 import type { Store } from "./store/types.ts";
 
@@ -49,9 +51,11 @@ export async function startServer(settings: ServerSettings, options: RuntimeOpti
     throw new ConfigError(`Invalid configuration: ${(error as Error).message}`);
   }
   const log = pino({ level: settings.LOG_LEVEL });
-  const store = await openStore(settings.DATABASE_URL, secrets, {
+  const openedStore = await openStore(settings.DATABASE_URL, secrets, {
     onRetry: (reason, delayMs) => log.warn(`${reason}; trying again in ${delayMs} ms`),
   });
+  const metrics = createSyncMetrics(openedStore);
+  const store = metrics.instrument(openedStore);
   const installations = createInstallations(store);
   const keysUrl = settings.CS_PUBLIC_KEYS_URL ?? `${contentstackAppHost(settings.CS_REGION)}/.well-known/public-keys.json`;
 
@@ -70,10 +74,18 @@ export async function startServer(settings: ServerSettings, options: RuntimeOpti
   const definitions = createProjectDefinitions({ hostAllowlist: settings.PERSONALIZE_HOST_ALLOWLIST, log });
 
   let app: FastifyInstance | null = null;
+  let alerts: AlertMonitor | null = null;
   let url: string | null = null;
   let worker: DeliveryWorker | null = null;
   if (settings.ROLE !== "worker") {
     const uiDir = options.uiDir === undefined ? resolve(PROJECT_ROOT, "dist/ui") : options.uiDir;
+    alerts = startAlertMonitor({
+      store,
+      installations,
+      intervalMs: settings.ALERT_CHECK_INTERVAL_MS,
+      hostAllowlist: settings.ALERT_WEBHOOK_HOST_ALLOWLIST,
+      log,
+    });
     app = await buildApp({
       store,
       installations,
@@ -92,10 +104,14 @@ export async function startServer(settings: ServerSettings, options: RuntimeOpti
       projectDefinitions: definitions,
       trustProxy: settings.TRUST_PROXY,
       onStaged: () => worker?.noteStaged(),
+      metrics,
+      metricsToken: settings.METRICS_TOKEN,
+      alerts,
     });
     try {
       await app.listen({ port: settings.PORT, host: settings.HOST });
     } catch (error) {
+      alerts.stop();
       await store.close();
       throw new ConfigError(`Cannot listen on ${settings.HOST}:${settings.PORT} (PORT/HOST): ${(error as Error).message}`);
     }
@@ -145,6 +161,7 @@ export async function startServer(settings: ServerSettings, options: RuntimeOpti
       if (closed) return;
       closed = true;
       if (pruneTimer) clearInterval(pruneTimer);
+      alerts?.stop();
       if (app) await app.close();
       if (worker) await worker.stop(5000);
       sync.stop();

@@ -159,7 +159,7 @@ export async function segmentApiRoutes(app: FastifyInstance, deps: SegmentApiRou
     const cached = funnelCache.get(key);
     if (cached && cached.expires > now) return cached.value;
 
-    const summary = await summarizeLog(deps.store, installation.uid, from, to);
+    const summary = await summarizeLog(deps.store, installation.uid, {}, { from, to, fitToData: false });
     const base: SegmentFunnel = {
       window: { from, to, granularity: granularityFor({ from, to }, now) },
       destinations: [],

@@ -685,6 +685,17 @@ export class PostgresStore implements Store {
     });
   }
 
+  async retryNow(installationUid: string, ids: number[], now: number): Promise<number[]> {
+    return this.transaction(async (client) => {
+      const due: number[] = [];
+      for (const id of ids) {
+        if ((await client.query(DOLLAR_SQL.retryNow, [now, installationUid, id])).rowCount) due.push(id);
+      }
+      await notify(client, new Map([[installationUid, due]]));
+      return due;
+    });
+  }
+
   /** One process prunes at a time; the others skip (each worker process prunes every minute). */
   async prune(now: number): Promise<number> {
     return withClient(this.pool, async (client) => {

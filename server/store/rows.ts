@@ -4,7 +4,7 @@ import {
   serverConfigurationSchema,
 } from "../../src/shared/installation-config.ts";
 import type { SecretBox } from "../security/secret-box.ts";
-import type { ClaimedOutbound, DeliveryAttempt, Direction, Installation, LogQuery, LogRow, LogStatus } from "./types.ts";
+import type { ClaimedOutbound, DeliveryAttempt, Direction, Installation, LogQuery, LogRow, LogRowFilter, LogStatus } from "./types.ts";
 
 export type Row = Record<string, unknown>;
 
@@ -114,6 +114,33 @@ export function decodeAttempt(row: Row): DeliveryAttempt {
 const ID_BOUND_MARGIN_MS = 5 * 60_000;
 const MAX_ID = "9223372036854775807";
 
+/** The SQL conditions of a row filter; `bind(value)` adds a parameter and returns its placeholder. */
+export function logFilterConditions(filter: LogRowFilter, bind: (value: unknown) => string): string[] {
+  const where: string[] = [];
+  const list = (values: readonly unknown[]) => values.map(bind).join(", ");
+  if (filter.directions?.length) where.push(`sync_log.direction IN (${list(filter.directions)})`);
+  if (filter.statuses?.length) {
+    // In flight is not stored: a request the queue has leased is stored as pending or pending_retry.
+    const stored = new Set(filter.statuses.filter((status) => status !== "in_flight"));
+    if (filter.statuses.includes("in_flight")) stored.add("pending").add("pending_retry");
+    where.push(`sync_log.status IN (${list([...stored])})`);
+  }
+  if (filter.eventType) where.push(`sync_log.event_type = ${bind(filter.eventType)}`);
+  if (filter.eventName) where.push(`sync_log.event_name = ${bind(filter.eventName)}`);
+  if (filter.userId) where.push(`sync_log.user_id = ${bind(filter.userId)}`);
+  if (filter.messageId) where.push(`sync_log.message_id = ${bind(filter.messageId)}`);
+  if (filter.httpStatus !== undefined) where.push(`sync_log.http_status = ${bind(filter.httpStatus)}`);
+  // Written as the expression of the sync_log_by_status_class index, which yields rows already in id order.
+  if (filter.httpStatusClass !== undefined) where.push(`sync_log.http_status / 100 = ${bind(filter.httpStatusClass)}`);
+  if (filter.errorText) {
+    // The explicit IS NOT NULL lets the planner use the partial index of rows with an error.
+    where.push("sync_log.error IS NOT NULL");
+    const literal = filter.errorText.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);
+    where.push(`lower(sync_log.error) LIKE ${bind(`%${literal}%`)} ESCAPE '\\'`);
+  }
+  return where;
+}
+
 /** Builds the filtered, newest-first log query; `placeholder(n)` renders the n-th parameter (`?` or `$n`). */
 export function logQuerySql(query: LogQuery, placeholder: (index: number) => string): { sql: string; params: unknown[] } {
   const where: string[] = [];
@@ -130,26 +157,14 @@ export function logQuerySql(query: LogQuery, placeholder: (index: number) => str
     where.push(`${column} IN (${marks.join(", ")})`);
   };
   add((p) => `sync_log.installation_uid = ${p}`, query.installationUid);
-  if (query.directions?.length) addList("sync_log.direction", query.directions);
-  if (query.statuses?.length) {
-    const stored = new Set(query.statuses.filter((status) => status !== "in_flight"));
-    if (query.statuses.includes("in_flight")) stored.add("pending").add("pending_retry");
-    addList("sync_log.status", [...stored]);
-    if (query.statuses.some((status) => QUEUED_STATUSES.includes(status))) addList(SHOWN_STATUS, query.statuses);
-  }
-  if (query.eventType) add((p) => `sync_log.event_type = ${p}`, query.eventType);
-  if (query.eventName) add((p) => `sync_log.event_name = ${p}`, query.eventName);
-  if (query.userId) add((p) => `sync_log.user_id = ${p}`, query.userId);
-  if (query.messageId) add((p) => `sync_log.message_id = ${p}`, query.messageId);
-  if (query.httpStatus !== undefined) add((p) => `sync_log.http_status = ${p}`, query.httpStatus);
-  // Written as the expression of the sync_log_by_status_class index, which yields rows already in id order.
-  if (query.httpStatusClass !== undefined) add((p) => `sync_log.http_status / 100 = ${p}`, query.httpStatusClass);
-  if (query.errorText) {
-    // The explicit IS NOT NULL lets the planner use the partial index of rows with an error.
-    where.push("sync_log.error IS NOT NULL");
-    const literal = query.errorText.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);
-    add((p) => `lower(sync_log.error) LIKE ${p} ESCAPE '\\'`, `%${literal}%`);
-  }
+  where.push(
+    ...logFilterConditions(query, (value) => {
+      params.push(value);
+      return placeholder(params.length);
+    }),
+  );
+  // Only the log's own query joins the queue, so only it can tell a leased request (in flight) from a waiting one.
+  if (query.statuses?.some((status) => QUEUED_STATUSES.includes(status))) addList(SHOWN_STATUS, query.statuses);
   // A time bound is also applied as an id bound, so that the newest-first scan seeks to it instead of sorting the
   // whole range (`+` keeps SQLite off the created_at index). Ids grow with created_at; the margin covers rows
   // committed slightly out of clock order, and the exact created_at test still decides.

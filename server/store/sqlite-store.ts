@@ -164,6 +164,7 @@ export class SqliteStore implements Store {
       inboundAwaitsRetry: p(SQL.inboundAwaitsRetry),
       promoteLane: p(SQL.promoteLane),
       releaseRow: p(SQL.releaseRow),
+      retryNow: p(SQL.retryNow),
       retryable: p(SQL.retryable),
       requeue: p(SQL.requeue),
       reopenInbound: p(SQL.reopenInbound),
@@ -534,6 +535,13 @@ export class SqliteStore implements Store {
     })();
     this.emit(installationUid, touched);
     return requeued;
+  }
+
+  async retryNow(installationUid: string, ids: number[], now: number): Promise<number[]> {
+    const due = this.db.transaction(() => ids.filter((id) => this.statements.retryNow.run(now, installationUid, id).changes > 0))();
+    this.emit(installationUid, due);
+    if (due.length) this.work.emit();
+    return due;
   }
 
   async prune(now: number): Promise<number> {

@@ -44,7 +44,8 @@ export const INSERT_ROW_COLUMNS = [
 
 /**
  * The assignments that settle an inbound event when one of its requests ends with `outcome` (each argument an SQL
- * expression): a failure sticks, and the event is delivered once its last open request is.
+ * expression): a failure sticks, and the event is delivered once its last open request is, which clears the error of
+ * an earlier attempt.
  */
 export function settleInboundSql(now: string, outcome: string, error: string): string {
   return `open_requests = open_requests - 1, updated_at = ${now},
@@ -52,7 +53,9 @@ export function settleInboundSql(now: string, outcome: string, error: string): s
                   WHEN ${outcome} <> 'delivered' THEN ${outcome}
                   WHEN open_requests - 1 <= 0 THEN 'delivered'
                   ELSE 'processing' END,
-    error = CASE WHEN ${outcome} <> 'delivered' THEN ${error} ELSE error END`;
+    error = CASE WHEN ${outcome} <> 'delivered' THEN ${error}
+                 WHEN status NOT IN ('failed', 'dead_lettered') AND open_requests - 1 <= 0 THEN NULL
+                 ELSE error END`;
 }
 
 /** The deliveries columns an enqueued request binds, in order. */
@@ -143,6 +146,9 @@ export const SQL = {
   retryable: `SELECT id, installation_uid, direction, user_id, created_at, attempt, payload, detail FROM sync_log
       WHERE installation_uid = ? AND id = ? AND direction <> 'inbound' AND status IN ('failed', 'dead_lettered')`,
   requeue: "UPDATE sync_log SET status = 'pending', updated_at = ? WHERE id = ?",
+  /** Binds: now, installation uid, id. A request waiting for its scheduled retry becomes due now. */
+  retryNow: `UPDATE deliveries SET due_at = ?
+      WHERE installation_uid = ? AND log_id = ? AND attempt > 0 AND due_at IS NOT NULL AND lease_until IS NULL`,
   reopenInbound: `UPDATE sync_log SET open_requests = open_requests + 1, status = 'processing', updated_at = ?
       WHERE id = ? AND installation_uid = ?`,
   attempts: "SELECT * FROM delivery_attempts WHERE installation_uid = ? AND log_id = ? ORDER BY attempt",

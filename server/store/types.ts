@@ -196,12 +196,16 @@ export interface LogQuery {
   limit: number;
 }
 
-/** Rows created in [from, to) of one installation. */
+/** Rows created in [from, to) of one installation, narrowed by `filter` when given. */
 export interface LogWindow {
   installationUid: string;
   from: number;
   to: number;
+  filter?: LogRowFilter;
 }
+
+/** The row conditions of a LogQuery besides installation, time, cursor and page. */
+export type LogRowFilter = Omit<LogQuery, "installationUid" | "from" | "to" | "beforeId" | "ids" | "limit">;
 
 export interface LogAggregates {
   counts: Array<{ direction: Direction; status: LogStatus; count: number }>;
@@ -314,6 +318,8 @@ export interface DeliveryQueue {
    * store (PostgreSQL: LISTEN/NOTIFY), or the notices resumed after a loss. Returns the unsubscribe function.
    */
   onWork(listener: () => void): () => void;
+  /** Makes outbound rows waiting for a scheduled retry due now; returns their ids. */
+  retryNow(installationUid: string, ids: number[], now: number): Promise<number[]>;
 }
 
 /** The sync log as the UI reads it. */

@@ -50,9 +50,9 @@ export async function syncLogRoutes(
 
   app.get("/api/log/summary", async (request) => {
     const { installationUid } = sessionOf(request);
-    const { from, to } = parseSummaryPeriod(request.query, Date.now());
+    const filter = parseLogFilter(request.query);
     const [summary, unauthenticatedRequests] = await Promise.all([
-      summarizeLog(store, installationUid, from, to),
+      summarizeLog(store, installationUid, filter, parseSummaryPeriod(filter, Date.now())),
       store.unauthenticatedRefusals(installationUid),
     ]);
     return { ...summary, refusedUnauthenticatedRequests: unauthenticatedRequests };
@@ -134,10 +134,17 @@ export async function syncLogRoutes(
     const { id } = parseParams(rowIdSchema, request.params);
     const [row] = await store.getLogRows(installationUid, [id]);
     if (!row) throw new HttpError(404, "not_found", `no log row ${id}`);
-    const requeued = await store.retryOutbound(installationUid, outboundIdsOf(row), Date.now());
-    if (requeued.length === 0) {
-      throw new HttpError(409, "not_retryable", `row ${id} is ${row.status.replaceAll("_", " ")}; only failed or dead-lettered deliveries can be retried`);
+    const outbound = outboundIdsOf(row);
+    const requeued = await store.retryOutbound(installationUid, outbound, Date.now());
+    // A request still waiting for its scheduled retry goes out now instead ("Retry now").
+    const expedited = await store.retryNow(installationUid, outbound.filter((outboundId) => !requeued.includes(outboundId)), Date.now());
+    if (requeued.length === 0 && expedited.length === 0) {
+      throw new HttpError(
+        409,
+        "not_retryable",
+        `row ${id} is ${row.status.replaceAll("_", " ")}; only failed, dead-lettered or pending-retry deliveries can be retried`,
+      );
     }
-    return { requeued };
+    return { requeued: [...requeued, ...expedited] };
   });
 }

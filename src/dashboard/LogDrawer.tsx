@@ -8,7 +8,7 @@ import { UserLink } from "../user-inspector/UserLink";
 import { ActionButton } from "../ui/ActionButton";
 import { CopyButton } from "../ui/CopyButton";
 import { ErrorText, LoadingText } from "../ui/RemoteState";
-import { prettyJson } from "../ui/format";
+import { formatWhen, prettyJson } from "../ui/format";
 import { useLogDetail, useRetryRow, type LogEntryDetail, type LogItem, useCheckAssignments } from "./api";
 import { DIRECTION_LABELS, eventLabel, formatClock, formatDateTime, formatMs, RETRYABLE } from "./log-format";
 import { StatusTag } from "./StatusTag";
@@ -68,6 +68,11 @@ function DrawerBody({ detail, onOpen, onFilterUser }: { detail: LogEntryDetail }
         {RETRYABLE.has(row.status) && (
           <ActionButton buttonType="primary" isLoading={retry.isPending} onClick={() => retry.mutate(row.id)} testId="log-drawer-retry">
             Retry
+          </ActionButton>
+        )}
+        {row.status === "pending_retry" && (
+          <ActionButton buttonType="primary" isLoading={retry.isPending} onClick={() => retry.mutate(row.id)} testId="log-drawer-retry-now">
+            {row.nextAttemptAt ? `Retry now (next try ${formatWhen(row.nextAttemptAt)})` : "Retry now"}
           </ActionButton>
         )}
       </div>

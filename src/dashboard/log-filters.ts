@@ -91,3 +91,33 @@ export function isoToLocalInput(value: string): string {
   const local = new Date(time - new Date(time).getTimezoneOffset() * 60_000);
   return local.toISOString().slice(0, 16);
 }
+
+const FILTER_LABELS: Record<TextFilter, string> = {
+  eventType: "Event type",
+  eventName: "Event name",
+  userId: "User ID",
+  messageId: "Message ID",
+  httpStatus: "HTTP status",
+  httpStatusClass: "HTTP status class",
+  error: "Error contains",
+  from: "From",
+  to: "To",
+};
+
+/** The active filters in the page's words: "User ID = cleo-3, Status = Failed". */
+export function describeFilters(filters: LogFilters): string {
+  const parts: string[] = [];
+  if (filters.direction.length) {
+    parts.push(`Direction = ${filters.direction.map((value) => DIRECTION_OPTIONS.find((o) => o.value === value)?.label ?? value).join(" or ")}`);
+  }
+  if (filters.status.length) {
+    const labels = STATUS_OPTIONS.filter((option) => option.statuses.some((status) => filters.status.includes(status))).map((option) => option.label);
+    parts.push(`Status = ${labels.join(" or ")}`);
+  }
+  for (const key of TEXT_FILTERS) {
+    const value = filters[key].trim();
+    if (!value) continue;
+    parts.push(`${FILTER_LABELS[key]} ${key === "error" ? "contains" : "="} ${key === "from" || key === "to" ? new Date(value).toLocaleString() : value}`);
+  }
+  return parts.join(", ");
+}
