@@ -153,6 +153,9 @@ export function startDeliveryWorker(store: DeliveryQueue, dispatch: Dispatch, op
         const rows = await store.claimOutbound(options.concurrency - inFlight.size, Date.now(), leaseMs, full);
         if (rows.length === 0) break;
         for (const row of rows) {
+          // Its lease ran out while this worker still waits on it (a stalled event loop): the claim only renewed
+          // the lease. Sending it again would race the attempt under way, and could land after later requests.
+          if (inFlight.has(row.id)) continue;
           inFlight.set(row.id, row);
           perInstallation.set(row.installationUid, (perInstallation.get(row.installationUid) ?? 0) + 1);
           void deliver(row);

@@ -13,7 +13,8 @@ let secondBatchAt: number;
 const SECRET = "Bearer sk_live_0123456789abcdef";
 
 beforeAll(async () => {
-  stack = await startTestStack({ env: { DELIVERY_MAX_AGE_MS: "1000" } });
+  // Retries 50 ms apart for 3 s before dead-lettering: several attempts, however slow the machine is.
+  stack = await startTestStack({ env: { DELIVERY_MAX_AGE_MS: "3000", DELIVERY_RETRY_BASE_MS: "50" } });
   installation = await stack.install({ configuration: MAPPED_CONFIGURATION });
   stack.personalize.addFault({ kind: "status", status: 400, userUid: "u-carol" });
   stack.personalize.addFault({ kind: "status", status: 503, userUid: "u-erin" });
