@@ -6,12 +6,11 @@
  */
 import { startFakeContentstack } from "../testing/harness.ts";
 import { startBenchEmulator } from "./bench-emulator.ts";
-import type { PreparedStream, SystemRun } from "./comparison.ts";
+import { prepareStreams, type SystemRun } from "./comparison.ts";
 import { runPipeline } from "./pipeline-bench.ts";
 import { runRelay } from "./relay-bench.ts";
 import type { BenchOptions, SectionResult } from "./section.ts";
-import { EVENTS_PER_BATCH } from "./tracking-load.ts";
-import { batchBodies, buildStream, STREAM_KINDS } from "./workload.ts";
+import { STREAM_KINDS } from "./workload.ts";
 
 const EVENTS_PER_STREAM = 100_000;
 const QUICK_EVENTS_PER_STREAM = 20_000;
@@ -26,10 +25,7 @@ const totals = (run: SystemRun) => {
 
 export async function runSustainedBench(options: BenchOptions): Promise<SectionResult> {
   const eventsPerStream = options.quick ? QUICK_EVENTS_PER_STREAM : EVENTS_PER_STREAM;
-  const streams: PreparedStream[] = STREAM_KINDS.map((kind) => {
-    const messages = buildStream(kind, eventsPerStream);
-    return { kind, messages, bodies: batchBodies(messages, EVENTS_PER_BATCH) };
-  });
+  const streams = prepareStreams(eventsPerStream);
   const personalize = await startBenchEmulator();
   const contentstack = await startFakeContentstack();
   try {
