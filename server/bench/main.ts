@@ -7,11 +7,13 @@ import { runComparison } from "./comparison.ts";
 import { runInspectorBench } from "./inspector-bench.ts";
 import { runPgScaleBench } from "./pg-scale-bench.ts";
 import type { BenchSection, SectionResult, SectionTable } from "./section.ts";
+import { runSustainedBench } from "./sustained-bench.ts";
 import { runSyncLogBench } from "./sync-log-bench.ts";
 import { runTwoWayBench } from "./two-way-bench.ts";
 
 const sections: BenchSection[] = [
   { name: "pipeline vs official destination vs relay", run: runComparison },
+  { name: "sustained: 200,000 events, pipeline vs relay", run: runSustainedBench },
   { name: "sync log (1,000,000 rows)", run: async () => ({ figures: { ...(await runSyncLogBench()) } }) },
   { name: "two-way sync", run: runTwoWayBench },
   { name: "scale-out: worker processes on PostgreSQL vs SQLite", run: runPgScaleBench },

@@ -48,6 +48,11 @@ export const LEASE_MARGIN_MS = 5000;
 const IDLE_LOOK_MS = 1000;
 /** Notices arriving closer together than this are handled in one look (a burst of ingest requests, say). */
 const WAKE_COALESCE_MS = 10;
+/**
+ * Requests due that the last look did not claim (their installation had its share of slots) are looked for again
+ * this soon; with every slot busy, completions claim the next ones and the look waits IDLE_LOOK_MS.
+ */
+const RELOOK_MS = 50;
 
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
@@ -226,7 +231,8 @@ export function startDeliveryWorker(store: DeliveryQueue, dispatch: Dispatch, op
       log.error({ err: error }, "reading the next due delivery failed; will retry");
     }
     const now = Date.now();
-    lookAtTime(Math.min(now + IDLE_LOOK_MS, Math.max(now + WAKE_COALESCE_MS, next ?? Infinity)));
+    const busy = inFlight.size >= options.concurrency;
+    lookAtTime(busy ? now + IDLE_LOOK_MS : Math.min(now + IDLE_LOOK_MS, Math.max(now + RELOOK_MS, next ?? Infinity)));
   };
 
   /** New work may be there: look soon, and have an idle planner look too. */

@@ -15,9 +15,10 @@ import pg from "pg";
 import { startChangeFeed, changePayloads, CHANGE_CHANNEL, WORK_CHANNEL, type ChangeFeed } from "./postgres-change-feed.ts";
 import { createListeners, type Listeners } from "./listeners.ts";
 import { FORGET_USER_SQL, numbered, type ForgetUserResult } from "./forget-user.ts";
-import { DEDUPLICATION_WINDOW_MS, MIGRATIONS, POSTGRES_DIALECT, renderMigration } from "./migrations.ts";
+import { MIGRATIONS, POSTGRES_DIALECT, renderMigration } from "./migrations.ts";
 import { createRetryJobStore, type RetryJobStore } from "./retry-job-store.ts";
 import { postgresRunner } from "./sql-runner.ts";
+import { pruneLog } from "./retention.ts";
 import { createLogReader, type LogQueries } from "./log-reader.ts";
 import { TENANT_SQL, lifecycleRecordOf } from "./tenant-statements.ts";
 import {
@@ -32,11 +33,9 @@ import {
   INSERT_ROW_COLUMNS,
   INSTALLATION_COLUMNS,
   laneSuccessorSql,
-  retentionOf,
   settleInboundSql,
   SQL,
   toDollarParams,
-  type StatementName,
 } from "./statements.ts";
 import type { SecretBox } from "../security/secret-box.ts";
 import type {
@@ -702,18 +701,7 @@ export class PostgresStore implements Store {
       const [{ locked }] = (await client.query("SELECT pg_try_advisory_lock($1) AS locked", [LOCK.prune])).rows;
       if (!locked) return 0;
       try {
-        const changes = async (statement: StatementName, params: unknown[]) => (await client.query(DOLLAR_SQL[statement], params)).rowCount ?? 0;
-        let removed = 0;
-        for (const installation of (await client.query(DOLLAR_SQL.installationsForPrune)).rows) {
-          const uid = String(installation.uid);
-          const { days, maxRows } = retentionOf(String(installation.configuration));
-          removed += await changes("pruneOld", [uid, now - days * 86_400_000]);
-          const [boundary] = (await client.query(DOLLAR_SQL.capBoundary, [uid, maxRows])).rows;
-          if (boundary) removed += await changes("pruneOverCap", [uid, boundary.id]);
-          if (removed > 0) await changes("pruneAttempts", [uid]);
-        }
-        await changes("pruneSeen", [now - DEDUPLICATION_WINDOW_MS]);
-        return removed;
+        return await pruneLog(postgresRunner(client), now);
       } finally {
         await client.query("SELECT pg_advisory_unlock($1)", [LOCK.prune]);
       }

@@ -26,7 +26,8 @@ export function sqliteRunner(db: Database.Database): SqlRunner {
   };
 }
 
-export function postgresRunner(pool: pg.Pool): SqlRunner {
+/** Over the pool, or over one connection (to run inside its session, its advisory locks held). */
+export function postgresRunner(pool: pg.Pool | pg.PoolClient): SqlRunner {
   const rendered = new Map<string, string>();
   const render = (sql: string) => {
     let text = rendered.get(sql);

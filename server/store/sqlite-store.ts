@@ -12,6 +12,7 @@ import { FORGET_USER_SQL, type ForgetUserResult } from "./forget-user.ts";
 import { startCheckpointer, type Checkpointer } from "./sqlite-checkpointer.ts";
 import { sqliteRunner } from "./sql-runner.ts";
 import { createListeners } from "./listeners.ts";
+import { pruneLog } from "./retention.ts";
 import { createLogReader, type LogQueries } from "./log-reader.ts";
 import { startSqliteReader, type SqliteReader } from "./sqlite-reader.ts";
 import {
@@ -21,8 +22,7 @@ import {
   encodeInstallation,
   type Row,
 } from "./rows.ts";
-import { INSTALLATION_COLUMNS, retentionOf, SQL } from "./statements.ts";
-import { DEDUPLICATION_WINDOW_MS } from "./migrations.ts";
+import { INSTALLATION_COLUMNS, SQL } from "./statements.ts";
 import { TENANT_SQL, lifecycleRecordOf } from "./tenant-statements.ts";
 import type { SecretBox } from "../security/secret-box.ts";
 import type {
@@ -171,12 +171,6 @@ export class SqliteStore implements Store {
       attempts: p(SQL.attempts),
       rowCount: p(SQL.rowCount),
       oldestRow: p(SQL.oldestRow),
-      installationsForPrune: p(SQL.installationsForPrune),
-      pruneOld: p(SQL.pruneOld),
-      capBoundary: p(SQL.capBoundary),
-      pruneOverCap: p(SQL.pruneOverCap),
-      pruneAttempts: p(SQL.pruneAttempts),
-      pruneSeen: p(SQL.pruneSeen),
     };
   }
 
@@ -544,19 +538,8 @@ export class SqliteStore implements Store {
     return due;
   }
 
-  async prune(now: number): Promise<number> {
-    let removed = 0;
-    const installations = this.statements.installationsForPrune.all() as Row[];
-    for (const installation of installations) {
-      const uid = String(installation.uid);
-      const { days, maxRows } = retentionOf(String(installation.configuration));
-      removed += this.statements.pruneOld.run(uid, now - days * 86_400_000).changes;
-      const boundary = this.statements.capBoundary.get(uid, maxRows) as Row | undefined;
-      if (boundary) removed += this.statements.pruneOverCap.run(uid, boundary.id).changes;
-      if (removed > 0) this.statements.pruneAttempts.run(uid);
-    }
-    this.statements.pruneSeen.run(now - DEDUPLICATION_WINDOW_MS);
-    return removed;
+  prune(now: number): Promise<number> {
+    return pruneLog(sqliteRunner(this.db), now);
   }
 
   onChange(listener: (notice: ChangeNotice) => void): () => void {

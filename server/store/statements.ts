@@ -81,6 +81,9 @@ export function laneSuccessorSql(installationUid: string, direction: string, use
     AND NOT EXISTS (SELECT 1 FROM deliveries WHERE ${lane} AND due_at IS NOT NULL)`;
 }
 
+/** Rows retention deletes per statement. */
+export const PRUNE_BATCH = 5000;
+
 export const SQL = {
   createMigrationsTable:
     "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
@@ -156,16 +159,15 @@ export const SQL = {
   oldestRow: "SELECT created_at FROM sync_log WHERE installation_uid = ? ORDER BY created_at LIMIT 1",
   installationsForPrune: "SELECT uid, configuration FROM installations",
   pruneOld: `DELETE FROM sync_log WHERE id IN (SELECT id FROM sync_log WHERE installation_uid = ? AND created_at < ?
-      AND status IN ${PRUNABLE_STATUSES_SQL} LIMIT 5000)`,
+      AND status IN ${PRUNABLE_STATUSES_SQL} LIMIT ${PRUNE_BATCH})`,
   capBoundary: "SELECT id FROM sync_log WHERE installation_uid = ? ORDER BY id DESC LIMIT 1 OFFSET ?",
   pruneOverCap: `DELETE FROM sync_log WHERE id IN (SELECT id FROM sync_log WHERE installation_uid = ? AND id <= ?
-      AND status IN ${PRUNABLE_STATUSES_SQL} LIMIT 5000)`,
+      AND status IN ${PRUNABLE_STATUSES_SQL} LIMIT ${PRUNE_BATCH})`,
   pruneAttempts: `DELETE FROM delivery_attempts WHERE installation_uid = ?
       AND NOT EXISTS (SELECT 1 FROM sync_log WHERE sync_log.id = delivery_attempts.log_id)`,
   pruneSeen: "DELETE FROM seen_messages WHERE seen_at < ?",
 } as const;
 
-export type StatementName = Exclude<keyof typeof SQL, "deleteInstallation">;
 
 /** The rows of one installation with these ids, newest first. */
 export function logRowsSql(ids: readonly number[]): string {

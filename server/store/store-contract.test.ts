@@ -501,6 +501,14 @@ for (const backend of backends) {
       expect((await store.acceptInbound("inst-c", [event("u1", "k")], now)).duplicates).toBe(0);
     });
 
+    it("brings an installation back within its row cap in one pass, however far over it is", async () => {
+      await store.saveInstallation(installationFor("inst-a", { days: 30, maxRows: 100 }), null);
+      const rejected = Array.from({ length: 4000 }, () => ({ direction: "inbound" as const, status: "rejected" as const }));
+      for (let batch = 0; batch < 3; batch++) await store.appendFinal("inst-a", rejected, 1000);
+      expect(await store.prune(2000)).toBe(12_000 - 100);
+      expect((await store.logExtent("inst-a")).rows).toBe(100);
+    });
+
     it("removes the attempts of pruned rows", async () => {
       await store.saveInstallation(installationFor("inst-a", { days: 1, maxRows: 1000 }), null);
       await store.acceptInbound("inst-a", [event("u1", "m1")], 0);
