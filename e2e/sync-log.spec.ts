@@ -100,6 +100,8 @@ test.describe("sync log (full page)", () => {
     await app.getByTestId("filter-user-id").fill(userId);
     await app.getByTestId("filter-apply").click();
     await expect(app.getByTestId("log-row-user").first()).toContainText(userId);
+    // The event and its request are both in the log before exporting.
+    await expect(app.locator(`[data-direction="personalize"] [data-test-id="log-row-status"][data-status="delivered"]`)).toHaveCount(1);
     const download = page.waitForEvent("download");
     await app.getByTestId("export-csv").click();
     const file = await (await download).path();
