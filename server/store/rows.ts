@@ -132,6 +132,7 @@ export function logFilterConditions(filter: LogRowFilter, bind: (value: unknown)
   if (filter.httpStatus !== undefined) where.push(`sync_log.http_status = ${bind(filter.httpStatus)}`);
   // Written as the expression of the sync_log_by_status_class index, which yields rows already in id order.
   if (filter.httpStatusClass !== undefined) where.push(`sync_log.http_status / 100 = ${bind(filter.httpStatusClass)}`);
+  if (filter.hideTwoWayChecks) where.push("(sync_log.event_type IS NULL OR sync_log.event_type <> 'manifest')");
   if (filter.errorText) {
     // The explicit IS NOT NULL lets the planner use the partial index of rows with an error.
     where.push("sync_log.error IS NOT NULL");

@@ -187,6 +187,8 @@ export interface LogQuery {
   httpStatus?: number;
   httpStatusClass?: number;
   errorText?: string;
+  /** Leave out the two-way sync's manifest checks (outbound rows of event type "manifest"). */
+  hideTwoWayChecks?: boolean;
   from?: number;
   to?: number;
   /** Rows with id below this one (newest-first pagination). */

@@ -288,3 +288,19 @@ describe("recent events and retention", () => {
     expect(retention).toEqual({ days: 14, maxRows: 1_000_000, rows: all.length, oldestAt: all.at(-1)!.createdAt });
   });
 });
+
+describe("two-way manifest checks", () => {
+  it("can be left out of the list and the summary with hideChecks=1", async () => {
+    const [checkId] = await stack.server.store.appendFinal(
+      installation.uid,
+      [{ direction: "personalize", status: "delivered", userId: "u-alice", eventType: "manifest", httpStatus: 200 }],
+      Date.now(),
+    );
+    expect((await listAll(installation, "userId=u-alice")).map((r) => r.id)).toContain(checkId);
+    expect((await listAll(installation, "userId=u-alice&hideChecks=1")).map((r) => r.id)).not.toContain(checkId);
+    const withChecks = await getJson<LogSummary>(installation, "/api/log/summary?userId=u-alice");
+    const without = await getJson<LogSummary>(installation, "/api/log/summary?userId=u-alice&hideChecks=1");
+    expect(withChecks.requests.total - without.requests.total).toBe(1);
+    expect((await installation.api("/api/log?hideChecks=yes")).status).toBe(400);
+  });
+});

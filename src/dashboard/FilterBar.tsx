@@ -176,6 +176,13 @@ export function FilterBar({ filters, onChange }: FilterBarProps) {
             />
           ))}
         </fieldset>
+        <CheckboxField
+          id="filter-hide-checks"
+          label="Hide two-way manifest checks"
+          checked={draft.hideChecks === "1"}
+          onChange={(on) => apply({ ...draft, hideChecks: on ? "1" : "" })}
+          testId="filter-hide-checks"
+        />
         <fieldset className="filter-bar__group">
           <legend>Status</legend>
           {STATUS_OPTIONS.map((option) => (

@@ -2,7 +2,7 @@
  * The log filters as they live in the page URL (so a filtered view can be shared) and as the API reads them: the
  * same parameter names (`status=failed,dead_lettered&userId=…`), times as ISO-8601 UTC.
  */
-export const TEXT_FILTERS = ["eventType", "eventName", "userId", "messageId", "httpStatus", "httpStatusClass", "error", "from", "to"] as const;
+export const TEXT_FILTERS = ["eventType", "eventName", "userId", "messageId", "httpStatus", "httpStatusClass", "error", "hideChecks", "from", "to"] as const;
 export type TextFilter = (typeof TEXT_FILTERS)[number];
 
 export interface LogFilters extends Record<TextFilter, string> {
@@ -20,6 +20,7 @@ export const EMPTY_FILTERS: LogFilters = {
   httpStatus: "",
   httpStatusClass: "",
   error: "",
+  hideChecks: "",
   from: "",
   to: "",
 };
@@ -100,6 +101,7 @@ const FILTER_LABELS: Record<TextFilter, string> = {
   httpStatus: "HTTP status",
   httpStatusClass: "HTTP status class",
   error: "Error contains",
+  hideChecks: "Without two-way manifest checks",
   from: "From",
   to: "To",
 };
@@ -117,6 +119,10 @@ export function describeFilters(filters: LogFilters): string {
   for (const key of TEXT_FILTERS) {
     const value = filters[key].trim();
     if (!value) continue;
+    if (key === "hideChecks") {
+      parts.push(FILTER_LABELS[key]);
+      continue;
+    }
     parts.push(`${FILTER_LABELS[key]} ${key === "error" ? "contains" : "="} ${key === "from" || key === "to" ? new Date(value).toLocaleString() : value}`);
   }
   return parts.join(", ");
