@@ -151,7 +151,8 @@ export const SQL = {
   requeue: "UPDATE sync_log SET status = 'pending', updated_at = ? WHERE id = ?",
   /** Binds: now, installation uid, id. A request waiting for its scheduled retry becomes due now. */
   retryNow: `UPDATE deliveries SET due_at = ?
-      WHERE installation_uid = ? AND log_id = ? AND attempt > 0 AND due_at IS NOT NULL AND lease_until IS NULL`,
+      WHERE installation_uid = ? AND log_id = ? AND due_at IS NOT NULL AND lease_until IS NULL
+        AND EXISTS (SELECT 1 FROM sync_log WHERE sync_log.id = deliveries.log_id AND sync_log.status = 'pending_retry')`,
   reopenInbound: `UPDATE sync_log SET open_requests = open_requests + 1, status = 'processing', updated_at = ?
       WHERE id = ? AND installation_uid = ?`,
   attempts: "SELECT * FROM delivery_attempts WHERE installation_uid = ? AND log_id = ? ORDER BY attempt",
