@@ -176,6 +176,8 @@ test.describe("Segment one-click connection", () => {
     await expect.poll(delivered).toBe(2);
 
     const log = await openLocation(page, "FULL_PAGE_LOCATION");
+    // Collapsed at first, below the summary cards.
+    await log.getByText("Segment → us → Personalize", { exact: true }).click();
     const funnel = log.getByTestId("segment-funnel");
     await expect(funnel).toBeVisible();
     const count = async (testId: string) => Number(await funnel.getByTestId(testId).getAttribute("data-count"));

@@ -11,6 +11,7 @@ import type { SegmentFunnel as SegmentFunnelData, SegmentFunnelStage } from "../
 import { useApi } from "../sdk/hooks";
 import { formatNumber } from "./log-format";
 import type { LogFilters } from "./log-filters";
+import { Section } from "../ui/Section";
 
 const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;
@@ -55,42 +56,44 @@ export function SegmentFunnel({ period, onShowRows }: SegmentFunnelProps) {
   ];
 
   return (
-    <section className="segment-funnel" aria-label="Segment's side of the funnel" data-test-id="segment-funnel">
-      <h3>Segment → us → Personalize</h3>
-      {data.problem && (
-        <p className="remote-state remote-state--error" role="alert" data-test-id="segment-funnel-problem">
-          Segment&apos;s delivery overview: {data.problem.message}
-          {data.problem.missingRole ? `; add the ${data.problem.missingRole} role to the token` : ""}
-        </p>
-      )}
-      {data.destinations.map((destination) => (
-        <div key={destination.destinationId} className="segment-funnel__row" data-test-id={`segment-funnel-${destination.sourceId}`}>
-          <p className="hint">
-            In Segment, source <strong>{destination.sourceName}</strong> to this app&apos;s destination, {new Date(data.window.from).toLocaleString()} – {new Date(data.window.to).toLocaleString()}
+    // Collapsed at first, so that the log's first rows stay above the fold.
+    <Section title="Segment → us → Personalize" defaultOpen={false} testId="segment-funnel-section">
+      <section className="segment-funnel" aria-label="Segment's side of the funnel" data-test-id="segment-funnel">
+        {data.problem && (
+          <p className="remote-state remote-state--error" role="alert" data-test-id="segment-funnel-problem">
+            Segment&apos;s delivery overview: {data.problem.message}
+            {data.problem.missingRole ? `; add the ${data.problem.missingRole} role to the token` : ""}
           </p>
-          <ol className="funnel">
-            {SEGMENT_STAGES.map(([stage, label]) => (
-              <li key={stage} className="funnel__stage funnel__stage--segment" data-test-id={`segment-stage-${stage}`} data-count={destination.stages[stage]}>
-                <span className="funnel__label">{label}</span>
-                <strong className="funnel__count">{formatNumber(destination.stages[stage])}</strong>
-              </li>
-            ))}
-          </ol>
-        </div>
-      ))}
-      <p className="hint">In this app, same window:</p>
-      <ol className="funnel" aria-label="Our side, same window">
-        {ours.map(([id, label, count, filters]) => (
-          <li key={id} className="funnel__stage" data-test-id={`our-stage-${id}`} data-count={count}>
-            <span className="funnel__label">{label}</span>
-            <strong className="funnel__count">{formatNumber(count)}</strong>
-            <button type="button" className="link-button" onClick={() => onShowRows({ ...filters, ...rowsIn })} data-test-id={`our-stage-${id}-rows`}>
-              Show rows
-            </button>
-          </li>
+        )}
+        {data.destinations.map((destination) => (
+          <div key={destination.destinationId} className="segment-funnel__row" data-test-id={`segment-funnel-${destination.sourceId}`}>
+            <p className="hint">
+              In Segment, source <strong>{destination.sourceName}</strong> to this app&apos;s destination, {new Date(data.window.from).toLocaleString()} – {new Date(data.window.to).toLocaleString()}
+            </p>
+            <ol className="funnel">
+              {SEGMENT_STAGES.map(([stage, label]) => (
+                <li key={stage} className="funnel__stage funnel__stage--segment" data-test-id={`segment-stage-${stage}`} data-count={destination.stages[stage]}>
+                  <span className="funnel__label">{label}</span>
+                  <strong className="funnel__count">{formatNumber(destination.stages[stage])}</strong>
+                </li>
+              ))}
+            </ol>
+          </div>
         ))}
-      </ol>
-      <p className="hint">Segment&apos;s numbers as of {new Date(data.fetchedAt).toLocaleTimeString()}; Segment may report with a few minutes&apos; delay.</p>
-    </section>
+        <p className="hint">In this app, same window:</p>
+        <ol className="funnel" aria-label="Our side, same window">
+          {ours.map(([id, label, count, filters]) => (
+            <li key={id} className="funnel__stage" data-test-id={`our-stage-${id}`} data-count={count}>
+              <span className="funnel__label">{label}</span>
+              <strong className="funnel__count">{formatNumber(count)}</strong>
+              <button type="button" className="link-button" onClick={() => onShowRows({ ...filters, ...rowsIn })} data-test-id={`our-stage-${id}-rows`}>
+                Show rows
+              </button>
+            </li>
+          ))}
+        </ol>
+        <p className="hint">Segment&apos;s numbers as of {new Date(data.fetchedAt).toLocaleTimeString()}; Segment may report with a few minutes&apos; delay.</p>
+      </section>
+    </Section>
   );
 }
