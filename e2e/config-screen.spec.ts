@@ -122,6 +122,17 @@ test.describe("App Configuration screen", () => {
     expect(attributes.map((a) => a.key)).toContain("favorite_color");
   });
 
+  test("a new mapping row is not red before anything is typed; a field's message shows once it is left", async ({ page }) => {
+    const app = await openLocation(page, "APP_CONFIG_WIDGET");
+    await app.getByTestId("add-event-row").click();
+    const row = app.locator('[data-test-id^="event-row-"][aria-label^="Event mapping"]').last();
+    await expect(row.locator("[aria-invalid=true]")).toHaveCount(0);
+    const segmentEvent = row.locator('input[id$="-segment-event"]');
+    await segmentEvent.focus();
+    await row.locator('input[id$="-personalize-event"]').focus();
+    await expect(segmentEvent).toHaveAttribute("aria-invalid", "true");
+  });
+
   test("the event tester shows the exact requests for an identify, a track and an Engage audience event", async ({ page }) => {
     await configureInstallation();
     const app = await openLocation(page, "APP_CONFIG_WIDGET");

@@ -1,6 +1,7 @@
 /**
- * Shared Playwright fixtures: every page blocks the Google Fonts request venus makes, and tests reach the app
- * inside the simulator's iframe, the dev stack's keys, and the Personalize emulator's control API.
+ * Shared Playwright fixtures: every page fails its test if it requests anything off this machine (fonts included:
+ * Inter is bundled), and tests reach the app inside the simulator's iframe, the dev stack's keys, and the
+ * Personalize emulator's control API.
  */
 import { test as base, expect, type FrameLocator, type Page } from "@playwright/test";
 import { readFileSync } from "node:fs";
@@ -10,9 +11,16 @@ import { E2E_DATA_DIR, E2E_PORT } from "../playwright.config";
 export const APP_URL = `http://localhost:${E2E_PORT}`;
 export const HOST_URL = `http://127.0.0.1:${E2E_PORT + 1}`;
 export const EMULATOR_URL = `http://127.0.0.1:${E2E_PORT + 2}`;
+/** The Segment emulator: Tracking API, and the customer's workspace through the Public API. */
+export const SEGMENT_URL = `http://127.0.0.1:${E2E_PORT + 3}`;
 export const DEV_PROJECT_UID = "65f0c0ffee00000000000001";
 
-export function devKeys(): { trackingWriteKey: string; webhookSharedSecret: string } {
+export function devKeys(): {
+  trackingWriteKey: string;
+  webhookSharedSecret: string;
+  segmentPublicApiToken: string;
+  demoSourceWriteKey: string;
+} {
   return JSON.parse(readFileSync(join(E2E_DATA_DIR, "dev-keys.json"), "utf8"));
 }
 
@@ -20,7 +28,7 @@ export function devKeys(): { trackingWriteKey: string; webhookSharedSecret: stri
  * Saves a working configuration through the host simulator (as the admin's Save would, update webhook
  * included): the Personalize emulator, the dev project, a plan/lifetime_value mapping and the dev write key.
  */
-export async function configureInstallation(): Promise<{ writeKey: string }> {
+export async function configureInstallation(extraSecrets: { segmentPublicApiToken?: string } = {}): Promise<{ writeKey: string }> {
   const keys = devKeys();
   const response = await fetch(`${HOST_URL}/api/save`, {
     method: "POST",
@@ -40,6 +48,7 @@ export async function configureInstallation(): Promise<{ writeKey: string }> {
         trackingWriteKey: keys.trackingWriteKey,
         webhookSharedSecret: keys.webhookSharedSecret,
         personalizeManagementToken: "dev-management-token",
+        ...extraSecrets,
       },
     }),
   });
@@ -69,11 +78,16 @@ export async function emulator(path: string, init: RequestInit = {}): Promise<un
   return response.status === 204 ? null : response.json();
 }
 
-export const test = base.extend<{ blockFonts: void }>({
-  blockFonts: [
+export const test = base.extend<{ onlyLocalRequests: void }>({
+  onlyLocalRequests: [
     async ({ page }, use) => {
-      await page.route(/fonts\.(googleapis|gstatic)\.com/, (route) => route.abort());
+      const external: string[] = [];
+      page.on("request", (request) => {
+        const { protocol, hostname } = new URL(request.url());
+        if (/^https?:$/.test(protocol) && !["127.0.0.1", "localhost"].includes(hostname)) external.push(request.url());
+      });
       await use();
+      expect(external, "requests that left the machine").toEqual([]);
     },
     { auto: true },
   ],

@@ -61,6 +61,10 @@ const envSchema = z.object({
   PERSONALIZE_HOST_ALLOWLIST: csv,
   /** Extra Segment Tracking API hosts allowed for the two-way sync (tests, proxies). */
   SEGMENT_HOST_OVERRIDE: z.string().url("SEGMENT_HOST_OVERRIDE must be a URL").optional(),
+  /** Replaces the regional Segment Public API base URL (the local emulator, proxies). */
+  SEGMENT_PUBLIC_API_URL: z.string().url("SEGMENT_PUBLIC_API_URL must be a URL").optional(),
+  /** The Webhooks (Actions) catalog id Connect creates; Unconfirmed beyond segment.md §2, hence configurable. */
+  SEGMENT_WEBHOOK_METADATA_ID: z.string().regex(/^[A-Za-z0-9]{1,64}$/, "SEGMENT_WEBHOOK_METADATA_ID must be a catalog id").optional(),
   DELIVERY_CONCURRENCY: integer("DELIVERY_CONCURRENCY", 1, 1024, 64),
   /** Events planned (mapped and coalesced per user) together; larger batches coalesce more under backlog. */
   DELIVERY_PLAN_BATCH: integer("DELIVERY_PLAN_BATCH", 1, 100_000, 10_000),
@@ -71,8 +75,31 @@ const envSchema = z.object({
   /** The two-way sync fetches one user's manifest at most this often. */
   TWO_WAY_MIN_INTERVAL_MS: integer("TWO_WAY_MIN_INTERVAL_MS", 0, 24 * 3600 * 1000, 30_000),
   INGEST_MAX_BACKLOG: integer("INGEST_MAX_BACKLOG", 100, 100_000_000, 200_000),
+  /** One installation's fair share of ingest (see tenant-limits.ts). */
+  INGEST_MAX_BACKLOG_PER_INSTALLATION: integer("INGEST_MAX_BACKLOG_PER_INSTALLATION", 100, 100_000_000, 100_000),
+  INGEST_EVENTS_PER_SECOND_PER_INSTALLATION: integer("INGEST_EVENTS_PER_SECOND_PER_INSTALLATION", 1, 10_000_000, 20_000),
+  INGEST_BURST_EVENTS_PER_INSTALLATION: integer("INGEST_BURST_EVENTS_PER_INSTALLATION", 1, 10_000_000, 40_000),
+  INGEST_REQUESTS_IN_FLIGHT_PER_INSTALLATION: integer("INGEST_REQUESTS_IN_FLIGHT_PER_INSTALLATION", 1, 10_000, 64),
+  /** A signed webhook event whose Segment receivedAt is older than this is a replay (Segment retries for 4 h). */
+  WEBHOOK_MAX_EVENT_AGE_SECONDS: integer("WEBHOOK_MAX_EVENT_AGE_SECONDS", 60, 7 * 24 * 3600, 5 * 3600),
+  /** An app-token older than this (from its iat) cannot open a session. */
+  APP_TOKEN_MAX_AGE_SECONDS: integer("APP_TOKEN_MAX_AGE_SECONDS", 10, 24 * 3600, 300),
+  LIVE_STREAMS_PER_INSTALLATION: integer("LIVE_STREAMS_PER_INSTALLATION", 1, 10_000, 10),
+  LIVE_STREAMS_MAX: integer("LIVE_STREAMS_MAX", 1, 100_000, 500),
+  API_REQUESTS_PER_MINUTE_PER_SESSION: integer("API_REQUESTS_PER_MINUTE_PER_SESSION", 1, 1_000_000, 300),
+  API_REQUESTS_PER_MINUTE_PER_INSTALLATION: integer("API_REQUESTS_PER_MINUTE_PER_INSTALLATION", 1, 1_000_000, 600),
+  HTTP_REQUEST_TIMEOUT_MS: integer("HTTP_REQUEST_TIMEOUT_MS", 1000, 600_000, 30_000),
+  HTTP_HEADERS_TIMEOUT_MS: integer("HTTP_HEADERS_TIMEOUT_MS", 1000, 600_000, 10_000),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: integer("HTTP_KEEP_ALIVE_TIMEOUT_MS", 100, 600_000, 5000),
+  HTTP_MAX_CONNECTIONS: integer("HTTP_MAX_CONNECTIONS", 10, 1_000_000, 4000),
   TRUST_PROXY: trustProxy,
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** How often each installation's alert rules are checked. */
+  ALERT_CHECK_INTERVAL_MS: integer("ALERT_CHECK_INTERVAL_MS", 50, 3_600_000, 60_000),
+  /** Alert webhook hosts (host[:port]) allowed besides Slack's, e.g. an internal relay. */
+  ALERT_WEBHOOK_HOST_ALLOWLIST: csv,
+  /** Bearer token for GET /metrics; unset, the route does not exist. */
+  METRICS_TOKEN: z.string().min(16, "METRICS_TOKEN must be at least 16 characters").optional(),
 });
 
 export type ServerSettings = z.infer<typeof envSchema> & { sessionSecret: string };

@@ -4,7 +4,7 @@
  */
 import { resolve } from "node:path";
 import { ConfigError, loadSettings } from "./config.ts";
-import { DEV_IDENTITY, loadDevKeys, startDemoTraffic, startDevEnvironment, type DevEnvironment } from "./dev-environment.ts";
+import { connectDemoSource, DEV_IDENTITY, loadDevKeys, startDemoTraffic, startDevEnvironment, type DevEnvironment } from "./dev-environment.ts";
 import { PROJECT_ROOT, startServer } from "./runtime.ts";
 
 async function main(): Promise<void> {
@@ -26,6 +26,7 @@ async function main(): Promise<void> {
     env.PERSONALIZE_HOST_ALLOWLIST = [env.PERSONALIZE_HOST_ALLOWLIST, ...devEnvironment.hostAllowlist].filter(Boolean).join(",");
     env.HOST ??= "127.0.0.1";
     env.SEGMENT_HOST_OVERRIDE ??= devEnvironment.segment.url;
+    env.SEGMENT_PUBLIC_API_URL ??= devEnvironment.segment.url;
     env.DATABASE_URL ??= resolve(dataDir, "sync.db");
     secretKeys ||= keys.secretKeys;
   }
@@ -43,8 +44,17 @@ async function main(): Promise<void> {
     }
     if (process.env.DEMO_TRAFFIC !== "0") {
       const installation = await server.store.getInstallation(DEV_IDENTITY.installationUid);
-      const writeKey = installation?.serverConfiguration.trackingWriteKey;
-      if (writeKey) demo = startDemoTraffic(server.url, writeKey);
+      if (installation) {
+        // The demo goes through "Segment": one-click Connect of the Website source, then analytics-node sends there.
+        const appBaseUrl = `http://localhost:${new URL(server.url).port}`;
+        const connected = await connectDemoSource(devEnvironment.segment.url, appBaseUrl, installation).then(
+          () => true,
+          (error: Error) => (console.warn(`demo Connect failed, sending straight to the Tracking API: ${error.message}`), false),
+        );
+        const writeKey = installation.serverConfiguration.trackingWriteKey;
+        if (connected) demo = startDemoTraffic(devEnvironment.segment.url, devEnvironment.keys.demoSourceWriteKey);
+        else if (writeKey) demo = startDemoTraffic(server.url, writeKey);
+      }
     }
     console.log(`\n  Segment → Personalize sync is running.\n\n  Open ${devEnvironment.host.hostPageUrl("APP_CONFIG_WIDGET")}\n`);
   } else if (server.url) {

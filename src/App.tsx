@@ -11,7 +11,7 @@ import { StatusPanel } from "./ui/StatusPanel";
 /** One lazy chunk per location: venus is large and each location needs only its own page. */
 const PAGES: [AppLocation, LazyExoticComponent<ComponentType>][] = [
   [APP_CONFIG, lazy(() => import("./config-screen/ConfigScreen").then((m) => ({ default: m.ConfigScreen })))],
-  [SYNC_LOG, lazy(() => import("./dashboard/SyncLogPage").then((m) => ({ default: m.SyncLogPage })))],
+  [SYNC_LOG, lazy(() => import("./user-inspector/FullPage").then((m) => ({ default: m.FullPage })))],
   [DASHBOARD, lazy(() => import("./dashboard-widget/DashboardWidget").then((m) => ({ default: m.DashboardWidget })))],
 ];
 

@@ -1,3 +1,10 @@
+// venus names Inter in its rules and fetches it from Google with an @import that Vite drops (it must precede every
+// other rule); the font is bundled with the app instead, in the weights venus uses.
+import "@fontsource/inter/400.css";
+import "@fontsource/inter/500.css";
+import "@fontsource/inter/600.css";
+import "@fontsource/inter/700.css";
+import "@fontsource/inter/800.css";
 import "@contentstack/venus-components/build/main.css";
 import "./ui/app.css";
 import { StrictMode } from "react";

@@ -15,7 +15,12 @@ export interface AppTokenClaims {
 
 export class AppTokenError extends Error {}
 
-export async function verifyAppToken(token: string, keys: SigningKeyProvider, appUid: string): Promise<AppTokenClaims> {
+/**
+ * `maxAgeSeconds` bounds how long after issue a token may open a session (it is a bearer credential in a URL).
+ * Unconfirmed (contentstack-app.md §7): whether Contentstack sets `iat`; without it, a token whose `exp` lies further
+ * ahead than the maximum age is refused instead.
+ */
+export async function verifyAppToken(token: string, keys: SigningKeyProvider, appUid: string, maxAgeSeconds: number): Promise<AppTokenClaims> {
   let payload: JWTPayload;
   try {
     payload = await verifyWith(token, await keys.current());
@@ -36,6 +41,10 @@ export async function verifyAppToken(token: string, keys: SigningKeyProvider, ap
     userUid: String(payload.user_uid ?? ""),
     stackApiKey: String(payload.stack_api_key ?? ""),
   };
+  const now = Date.now() / 1000;
+  if (typeof payload.iat === "number" ? now - payload.iat > maxAgeSeconds : Number(payload.exp) - now > maxAgeSeconds) {
+    throw new AppTokenError(`app-token was issued more than ${maxAgeSeconds} s ago; reopen the app in Contentstack`);
+  }
   if (claims.appUid !== appUid) throw new AppTokenError("app-token was issued for another app (app_uid)");
   if (!claims.installationUid) throw new AppTokenError("app-token has no installation_uid");
   if (!claims.stackApiKey) throw new AppTokenError("app-token has no stack_api_key (this app installs on stacks)");

@@ -38,12 +38,17 @@ export interface SystemRun {
 
 const DELIVERY_TIMEOUT_MS = 180_000;
 
-export async function runComparison(options: BenchOptions): Promise<SectionResult> {
-  const eventsPerStream = options.quick ? 10_000 : 30_000;
-  const streams: PreparedStream[] = STREAM_KINDS.map((kind) => {
+/** One stream of each kind, `eventsPerStream` events each, already cut into /v1/batch bodies. */
+export function prepareStreams(eventsPerStream: number): PreparedStream[] {
+  return STREAM_KINDS.map((kind) => {
     const messages = buildStream(kind, eventsPerStream);
     return { kind, messages, bodies: batchBodies(messages, EVENTS_PER_BATCH) };
   });
+}
+
+export async function runComparison(options: BenchOptions): Promise<SectionResult> {
+  const eventsPerStream = options.quick ? 10_000 : 30_000;
+  const streams = prepareStreams(eventsPerStream);
   const personalize = await startBenchEmulator();
   const contentstack = await startFakeContentstack();
   try {

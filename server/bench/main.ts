@@ -4,16 +4,20 @@
  * own banner aside: `npm run -s bench -- --json`). A section is one import and one entry in `sections`.
  */
 import { runComparison } from "./comparison.ts";
+import { runInspectorBench } from "./inspector-bench.ts";
 import { runPgScaleBench } from "./pg-scale-bench.ts";
 import type { BenchSection, SectionResult, SectionTable } from "./section.ts";
+import { runSustainedBench } from "./sustained-bench.ts";
 import { runSyncLogBench } from "./sync-log-bench.ts";
 import { runTwoWayBench } from "./two-way-bench.ts";
 
 const sections: BenchSection[] = [
   { name: "pipeline vs official destination vs relay", run: runComparison },
+  { name: "sustained: 200,000 events, pipeline vs relay", run: runSustainedBench },
   { name: "sync log (1,000,000 rows)", run: async () => ({ figures: { ...(await runSyncLogBench()) } }) },
   { name: "two-way sync", run: runTwoWayBench },
   { name: "scale-out: worker processes on PostgreSQL vs SQLite", run: runPgScaleBench },
+  { name: "user inspector (1,000 rows of one user in 1,000,000)", run: runInspectorBench },
 ];
 
 function formatTable(table: SectionTable): string {

@@ -1,7 +1,8 @@
 /**
  * Sync-log section of `npm run bench`: fills a SQLite store with 1,000,000 realistic rows, then through the real
  * server measures the p95 of typical filtered log queries (GET /api/log), the p95 lag from sending an event to the
- * Tracking API until a live-log subscriber receives it (SSE), and the store's size per million rows.
+ * Tracking API until a live-log subscriber receives it (SSE), the p99 of /healthz while a client loops the
+ * summary, a filtered search and a full CSV export, and the store's size per million rows.
  */
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -17,6 +18,7 @@ import { seededRandom } from "../testing/seeded-random.ts";
 export interface SyncLogBenchResult {
   log_query_p95_ms: number;
   live_lag_p95_ms: number;
+  healthz_p99_ms_under_queries: number;
   store_mb_per_million_rows: number;
 }
 
@@ -25,6 +27,9 @@ const QUICK_ROWS = 100_000;
 const QUERY_ROUNDS = 40;
 const LIVE_EVENTS = 200;
 const LIVE_SPACING_MS = 20;
+/** /healthz samples taken while the heavy reads loop. */
+const HEALTHZ_SAMPLES = 400;
+const HEALTHZ_SPACING_MS = 10;
 const BENCH_INSTALLATION = "inst-sync-log-bench";
 
 /** What `npm run bench` passes to every section (server/bench/section.ts); both optional here. */
@@ -64,9 +69,12 @@ export async function runSyncLogBench(options: SyncLogBenchOptions = {}): Promis
     progress(`log query p95 ${round1(queryP95)} ms`);
     const lagP95 = await measureLiveLag(stack, installation);
     progress(`live lag p95 ${round1(lagP95)} ms`);
+    const healthzP99 = await measureHealthzUnderQueries(stack, installation, fixture);
+    progress(`/healthz p99 under summary, search and export ${round1(healthzP99)} ms`);
     return {
       log_query_p95_ms: round1(queryP95),
       live_lag_p95_ms: round1(lagP95),
+      healthz_p99_ms_under_queries: round1(healthzP99),
       store_mb_per_million_rows: round1(storeMb / (rows / 1_000_000)),
     };
   } finally {
@@ -111,6 +119,41 @@ async function measureLogQueries(installation: TestInstallation, fixture: LogFix
     }
   }
   return p95(samples);
+}
+
+/**
+ * Samples /healthz every HEALTHZ_SPACING_MS while another client loops the three heaviest reads over the whole log:
+ * the 30-day summary, a filtered search and a full CSV export (read to its end).
+ */
+async function measureHealthzUnderQueries(stack: TestStack, installation: TestInstallation, fixture: LogFixture): Promise<number> {
+  let stop = false;
+  const reads = [
+    `/api/log/summary?from=${fixture.newestAt - 30 * 86_400_000}&to=${fixture.newestAt + 1}`,
+    `/api/log?limit=50&errorText=timeout&userId=${encodeURIComponent(fixture.userIds[0])}`,
+    "/api/log/export?format=csv",
+  ];
+  const heavy = (async () => {
+    for (let round = 0; !stop; round += 1) {
+      const response = await installation.api(reads[round % reads.length]);
+      if (!response.ok) throw new Error(`${reads[round % reads.length]} answered ${response.status}`);
+      await response.arrayBuffer();
+    }
+  })();
+  const samples: number[] = [];
+  try {
+    for (let i = 0; i < HEALTHZ_SAMPLES; i += 1) {
+      const started = performance.now();
+      const response = await fetch(`${stack.url}/healthz`);
+      await response.arrayBuffer();
+      samples.push(performance.now() - started);
+      await new Promise((resolve) => setTimeout(resolve, HEALTHZ_SPACING_MS));
+    }
+  } finally {
+    stop = true;
+    await heavy;
+  }
+  const sorted = samples.sort((a, b) => a - b);
+  return sorted[Math.ceil(sorted.length * 0.99) - 1];
 }
 
 /** Sends events one request at a time and times each until the stream delivers its inbound row. */

@@ -13,7 +13,8 @@ import { createHttpSender } from "../delivery/http-sender.ts";
 import type { Installations } from "../installations/installations.ts";
 import { createManagementClient } from "../personalize-management/client.ts";
 import { createRateLimiter } from "../personalize-management/rate-limiter.ts";
-import { INBOUND_STATUSES, type Store } from "../store/types.ts";
+import type { RequiredTypes } from "../mapping/types.ts";
+import { INBOUND_STATUSES, type Installation, type Store } from "../store/types.ts";
 import { checkEdge, checkManagement, checkSegment } from "./connection-test.ts";
 import { createDefinition, loadCatalog } from "./definitions.ts";
 import { managementTarget, parseBody, personalizeTarget, sessionInstallation, withSavedSecrets } from "./draft.ts";
@@ -27,6 +28,8 @@ export interface ConfigApiDependencies {
   hostAllowlist: readonly string[];
   /** Replaces the regional Segment Tracking API host (SEGMENT_HOST_OVERRIDE: the local emulator). */
   segmentHostOverride?: string;
+  /** The types the project's audience rules need, so the tester maps as the pipeline does. */
+  requiredTypes?: (installation: Installation) => RequiredTypes;
 }
 
 /** Personalize's 10 req/s per organization, with a margin so that network jitter cannot bunch 11 into a second. */
@@ -99,14 +102,14 @@ export async function configApiRoutes(app: FastifyInstance, deps: ConfigApiDepen
   app.post("/api/tester/preview", async (request) => {
     const { configuration, event } = parseBody(previewSchema, request.body);
     const installation = await sessionInstallation(installations, request);
-    const { mapping, outbound } = planTesterEvent(installation, configuration, event, hostAllowlist);
+    const { mapping, outbound } = planTesterEvent(installation, configuration, event, hostAllowlist, deps.requiredTypes);
     return { mapping, requests: outbound.map(testerRequest) };
   });
 
   app.post("/api/tester/send", async (request) => {
     const { configuration, event } = parseBody(sendSchema, request.body);
     const installation = await sessionInstallation(installations, request);
-    const { outbound } = planTesterEvent(installation, configuration, event, hostAllowlist);
+    const { outbound } = planTesterEvent(installation, configuration, event, hostAllowlist, deps.requiredTypes);
     return { requests: await sendTesterRequests(store, sender, installation.uid, outbound) };
   });
 }

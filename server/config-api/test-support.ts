@@ -31,10 +31,10 @@ export function draftFor(
 
 /**
  * Calls the API as the config screen does. An answer that carries a raw secret (the Management token, the
- * installation's write key or shared secret) fails the calling test, whichever test it is.
+ * installation's write key or shared secret, or any of `otherSecrets`) fails the calling test, whichever it is.
  */
-export function apiCaller(installation: TestInstallation) {
-  const secrets = [MANAGEMENT_TOKEN, installation.writeKey, installation.sharedSecret];
+export function apiCaller(installation: TestInstallation, otherSecrets: string[] = []) {
+  const secrets = [MANAGEMENT_TOKEN, installation.writeKey, installation.sharedSecret, ...otherSecrets];
   const call = async <T>(method: "GET" | "POST", path: string, body?: unknown): Promise<Answer<T>> => {
     const response = await installation.api(path, { method, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
     const text = await response.text();

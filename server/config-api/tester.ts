@@ -4,6 +4,7 @@
  * what the engine would send. Sending uses the engine's HTTP sender, in order, stopping at the first failure as a
  * user's delivery lane would, and logs each request as an outbound row marked as a tester send.
  */
+import type { RequiredTypes } from "../mapping/types.ts";
 import type { PreviewResult, SentRequest, TesterRequest } from "../../src/config-screen/api.ts";
 import type { Configuration } from "../../src/shared/installation-config.ts";
 import type { HttpSender } from "../delivery/http-sender.ts";
@@ -29,6 +30,7 @@ export function planTesterEvent(
   configuration: Configuration,
   event: unknown,
   hostAllowlist: readonly string[],
+  requiredTypes?: (installation: Installation) => RequiredTypes,
 ): TesterPlan {
   const receivedAt = Date.now();
   const normalized = normalizeSegmentEvent(event, {
@@ -43,6 +45,7 @@ export function planTesterEvent(
     [{ id: TESTER_EVENT_ID, installationUid: installation.uid, createdAt: receivedAt, payload: normalized.event.payload, detail: {} }],
     { installation: () => draft, attributeClock: () => ({}) },
     hostAllowlist,
+    requiredTypes,
   );
   const inbound = plan.inbound[0];
   if (inbound.detail.configurationError) throw new HttpError(400, "incomplete_configuration", inbound.error ?? "Personalize is not configured");

@@ -22,14 +22,17 @@ function patchesFor(personalize: PersonalizeEmulator, userUid: string): number[]
 
 describe("delivery under faults", () => {
   it("delivers every accepted event once the faults stop, in per-user order, honouring Retry-After", async () => {
-    const stack: TestStack = await startTestStack({ env: { DELIVERY_TIMEOUT_MS: "400", DELIVERY_RETRY_BASE_MS: "40" } });
+    // A request that times out in the client may still reach the emulator (in this same busy process) after the
+    // user's later requests; a timeout well above the machine's stalls keeps that to the held requests, which the
+    // emulator never applies.
+    const stack: TestStack = await startTestStack({ env: { DELIVERY_TIMEOUT_MS: "2000", DELIVERY_RETRY_BASE_MS: "40" } });
     cleanups.push(() => stack.close());
     const installation = await stack.install({ configuration: seqMapping });
     const faults = [
       { kind: "status" as const, status: 500, probability: 0.08, seed: 1 },
       { kind: "status" as const, status: 503, probability: 0.08, seed: 2 },
       { kind: "rate-limit" as const, retryAfterSeconds: 1, probability: 0.07, seed: 3 },
-      { kind: "hold" as const, ms: 1500, probability: 0.07, seed: 4 },
+      { kind: "hold" as const, ms: 2500, probability: 0.07, seed: 4 },
     ];
     for (const fault of faults) stack.personalize.addFault({ route: "PATCH /user-attributes", ...fault });
 
@@ -42,7 +45,8 @@ describe("delivery under faults", () => {
       await new Promise((resolve) => setTimeout(resolve, 60));
     }
     await analytics.closeAndFlush();
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // Faults stay on until a rate limit has been met, so that Retry-After is exercised below.
+    await eventually(() => stack.personalize.requests({ path: "/user-attributes" }).some((r) => r.response?.status === 429), 30_000);
     const faulted = stack.personalize.requests({ path: "/user-attributes" }).filter((r) => r.response && r.response.status !== 200);
     expect(faulted.length).toBeGreaterThan(0);
     stack.personalize.clearFaults();

@@ -32,6 +32,21 @@ export function resolvePersonalizeEndpoints(
 }
 
 function checkUrl(raw: string, label: string, allowlist: readonly string[]): { ok: true; url: string } | { ok: false; reason: string } {
+  return checkOutboundUrl(raw, label, KNOWN_PERSONALIZE_HOSTS, "a Contentstack Personalize host", allowlist, "PERSONALIZE_HOST_ALLOWLIST");
+}
+
+/**
+ * The SSRF guard for a URL an installation chose: one of `knownHosts` over HTTPS, or a host the operator allowlisted
+ * (`allowlistName` says where), and never with credentials in it.
+ */
+export function checkOutboundUrl(
+  raw: string,
+  label: string,
+  knownHosts: readonly string[],
+  knownHostsName: string,
+  allowlist: readonly string[],
+  allowlistName: string,
+): { ok: true; url: string } | { ok: false; reason: string } {
   let url: URL;
   try {
     url = new URL(raw);
@@ -39,11 +54,8 @@ function checkUrl(raw: string, label: string, allowlist: readonly string[]): { o
     return { ok: false, reason: `${label} is not a URL` };
   }
   const allowlisted = allowlist.includes(url.host) || allowlist.includes(url.hostname);
-  if (!allowlisted && !KNOWN_PERSONALIZE_HOSTS.includes(url.host)) {
-    return {
-      ok: false,
-      reason: `${label} host "${url.host}" is not a Contentstack Personalize host; ask the operator to add it to PERSONALIZE_HOST_ALLOWLIST`,
-    };
+  if (!allowlisted && !knownHosts.includes(url.host)) {
+    return { ok: false, reason: `${label} host "${url.host}" is not ${knownHostsName}; ask the operator to add it to ${allowlistName}` };
   }
   if (!allowlisted && url.protocol !== "https:") return { ok: false, reason: `${label} must use https` };
   if (url.username || url.password) return { ok: false, reason: `${label} must not contain credentials` };

@@ -4,11 +4,17 @@
  * exact HTTP requests. Pure apart from the lookups the store hands in.
  */
 import { coalesceUserOperations, mapEvent, type MappingResult, type PendingItem, type SegmentEvent } from "../mapping/index.ts";
+import { NO_REQUIRED_TYPES, type RequiredTypes } from "../mapping/types.ts";
 import type { Installation, InboundPlan, OutboundPlan, PlanLookups, PlanResult, QueuedInbound, UserStateUpdate } from "../store/types.ts";
 import { buildEdgeRequest } from "./personalize-edge.ts";
 import { resolvePersonalizeEndpoints, type EndpointResolution } from "./personalize-endpoints.ts";
 
-export function planDeliveries(events: QueuedInbound[], lookups: PlanLookups, hostAllowlist: readonly string[]): PlanResult {
+export function planDeliveries(
+  events: QueuedInbound[],
+  lookups: PlanLookups,
+  hostAllowlist: readonly string[],
+  requiredTypes: (installation: Installation) => RequiredTypes = () => NO_REQUIRED_TYPES,
+): PlanResult {
   const inbound = new Map<number, InboundPlan>();
   const groups = new Map<string, { installation: Installation; edge: string; userUid: string; items: PendingItem[] }>();
   const endpoints = new Map<string, EndpointResolution>();
@@ -22,7 +28,7 @@ export function planDeliveries(events: QueuedInbound[], lookups: PlanLookups, ho
       settle("filtered", "the installation no longer exists");
       continue;
     }
-    const mapping = mapEvent(event.payload as SegmentEvent, installation.configuration);
+    const mapping = mapEvent(event.payload as SegmentEvent, installation.configuration, requiredTypes(installation));
     const mappingDetail = { mapping: summarize(mapping) };
     if (mapping.filtered || !mapping.userUid) {
       settle("filtered", mapping.filtered?.reason ?? "no user id", mappingDetail, mapping.userUid);

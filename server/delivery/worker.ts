@@ -6,7 +6,8 @@
  * order; one installation may use at most half the slots, so a slow or failing one cannot starve the others.
  */
 import type { FastifyBaseLogger } from "fastify";
-import type { ClaimedOutbound, Store } from "../store/types.ts";
+import type { RequiredTypes } from "../mapping/types.ts";
+import type { ClaimedOutbound, DeliveryQueue, Installation } from "../store/types.ts";
 import type { SendReport } from "./http-sender.ts";
 import { planDeliveries } from "./planner.ts";
 import { decide, describeFailure, type RetryPolicy } from "./retry-policy.ts";
@@ -15,9 +16,12 @@ export interface WorkerOptions {
   concurrency: number;
   batchWindowMs: number;
   planBatchSize: number;
-  leaseMs: number;
+  /** How long a request may take (DELIVERY_TIMEOUT_MS); a claim is leased for that plus LEASE_MARGIN_MS. */
+  requestTimeoutMs: number;
   retryPolicy: RetryPolicy;
   hostAllowlist: readonly string[];
+  /** The attribute types each installation's audience rules need (server/audiences), for the mapping. */
+  requiredTypes?: (installation: Installation) => RequiredTypes;
 }
 
 /** How a claimed row goes out (by direction), and who hears about a delivery. */
@@ -32,27 +36,46 @@ const EXPAND_STEP_EVENTS = 2000;
 const INGEST_QUIET_MS = 20;
 /** …but never longer than this, so that under sustained load the live log stays at most this far behind. */
 const MAX_EXPAND_DELAY_MS = 1000;
-/** How often the planner looks for accepted events when there are none (other processes may stage them). */
-const PLAN_POLL_MS = 100;
+/**
+ * What a lease allows beyond the request timeout: recording the attempt after the response. A process that dies
+ * holding a request gets it resent by another worker once its lease ends, so the lease is kept this short.
+ */
+export const LEASE_MARGIN_MS = 5000;
+/**
+ * The worker wakes on the store's work notices (PostgreSQL: LISTEN/NOTIFY from any process) and at the next due
+ * time it knows of; with nothing due it still looks this often, in case a notice was lost.
+ */
+const IDLE_LOOK_MS = 1000;
+/** Notices arriving closer together than this are handled in one look (a burst of ingest requests, say). */
+const WAKE_COALESCE_MS = 10;
+/**
+ * Requests due that the last look did not claim (their installation had its share of slots) are looked for again
+ * this soon; with every slot busy, completions claim the next ones and the look waits IDLE_LOOK_MS.
+ */
+const RELOOK_MS = 50;
 
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
-export function startDeliveryWorker(store: Store, dispatch: Dispatch, options: WorkerOptions, log: FastifyBaseLogger) {
+export function startDeliveryWorker(store: DeliveryQueue, dispatch: Dispatch, options: WorkerOptions, log: FastifyBaseLogger) {
   const inFlight = new Map<number, ClaimedOutbound>();
   const perInstallation = new Map<string, number>();
   const installationCap = Math.max(1, Math.ceil(options.concurrency / 2));
+  const leaseMs = options.requestTimeoutMs + LEASE_MARGIN_MS;
   let stopping = false;
   let planTimer: NodeJS.Timeout | null = null;
-  let sendTimer: NodeJS.Timeout | null = null;
+  let planIdle = false;
+  let lookTimer: NodeJS.Timeout | null = null;
+  let lookAt = Infinity;
   let planning: Promise<void> = Promise.resolve();
   let claiming = false;
+  let claimAgain = false;
   const settled = new Set<() => void>();
 
   const plan = async () => {
     let planned: number;
     do {
       planned = await store.planInbound(options.planBatchSize, Date.now(), (events, lookups) =>
-        planDeliveries(events, lookups, options.hostAllowlist),
+        planDeliveries(events, lookups, options.hostAllowlist, options.requiredTypes),
       );
       if (planned > 0) void fill();
       // Planning is synchronous; without a turn of the event loop between batches, a deep queue would hold back
@@ -65,7 +88,8 @@ export function startDeliveryWorker(store: Store, dispatch: Dispatch, options: W
   const planWhenDue = async (): Promise<number> => {
     try {
       const oldest = await store.oldestUnplanned();
-      if (oldest === null) return PLAN_POLL_MS;
+      planIdle = oldest === null;
+      if (oldest === null) return IDLE_LOOK_MS;
       const wait = oldest + options.batchWindowMs - Date.now();
       if (wait > 0) return wait;
       while (!stopping && (await store.expandStaged(EXPAND_STEP_EVENTS)) > 0) await nextTurn();
@@ -73,7 +97,7 @@ export function startDeliveryWorker(store: Store, dispatch: Dispatch, options: W
     } catch (error) {
       log.error({ err: error }, "planning deliveries failed; will retry");
     }
-    return PLAN_POLL_MS;
+    return WAKE_COALESCE_MS;
   };
 
   const schedulePlan = (delayMs: number) => {
@@ -121,14 +145,22 @@ export function startDeliveryWorker(store: Store, dispatch: Dispatch, options: W
   };
 
   const fill = async () => {
-    if (claiming || stopping) return;
+    if (stopping) return;
+    if (claiming) {
+      claimAgain = true;
+      return;
+    }
     claiming = true;
+    claimAgain = false;
     try {
       while (!stopping && inFlight.size < options.concurrency) {
         const full = [...perInstallation].filter(([, n]) => n >= installationCap).map(([uid]) => uid);
-        const rows = await store.claimOutbound(options.concurrency - inFlight.size, Date.now(), options.leaseMs, full);
+        const rows = await store.claimOutbound(options.concurrency - inFlight.size, Date.now(), leaseMs, full);
         if (rows.length === 0) break;
         for (const row of rows) {
+          // Its lease ran out while this worker still waits on it (a stalled event loop): the claim only renewed
+          // the lease. Sending it again would race the attempt under way, and could land after later requests.
+          if (inFlight.has(row.id)) continue;
           inFlight.set(row.id, row);
           perInstallation.set(row.installationUid, (perInstallation.get(row.installationUid) ?? 0) + 1);
           void deliver(row);
@@ -139,6 +171,8 @@ export function startDeliveryWorker(store: Store, dispatch: Dispatch, options: W
     } finally {
       claiming = false;
     }
+    // Woken while claiming: what woke it may have become due after the claim looked.
+    if (claimAgain) void fill();
   };
 
   const deliver = async (row: ClaimedOutbound) => {
@@ -177,16 +211,43 @@ export function startDeliveryWorker(store: Store, dispatch: Dispatch, options: W
     }
   };
 
-  const pollDue = () => {
-    if (stopping) return;
-    sendTimer = setTimeout(() => {
-      void expand();
-      void fill().finally(pollDue);
-    }, 50);
+  /** Looks for work at `at` (or sooner, if already asked): expands staged requests, claims, and sets the next look. */
+  const lookAtTime = (at: number) => {
+    if (stopping || (lookTimer && lookAt <= at)) return;
+    if (lookTimer) clearTimeout(lookTimer);
+    lookAt = at;
+    lookTimer = setTimeout(look, Math.max(0, at - Date.now()));
   };
 
+  const look = async () => {
+    lookTimer = null;
+    lookAt = Infinity;
+    void expand();
+    await fill();
+    let next: number | null = null;
+    try {
+      next = await store.nextDueAt();
+    } catch (error) {
+      log.error({ err: error }, "reading the next due delivery failed; will retry");
+    }
+    const now = Date.now();
+    const busy = inFlight.size >= options.concurrency;
+    lookAtTime(busy ? now + IDLE_LOOK_MS : Math.min(now + IDLE_LOOK_MS, Math.max(now + RELOOK_MS, next ?? Infinity)));
+  };
+
+  /** New work may be there: look soon, and have an idle planner look too. */
+  const wake = () => {
+    lookAtTime(Date.now() + WAKE_COALESCE_MS);
+    if (planIdle && planTimer) {
+      planIdle = false;
+      clearTimeout(planTimer);
+      schedulePlan(WAKE_COALESCE_MS);
+    }
+  };
+  const stopWaking = store.onWork(wake);
+
   schedulePlan(0);
-  pollDue();
+  lookAtTime(Date.now());
 
   return {
     /** Ingest in this process committed a request: expand it once ingest pauses. */
@@ -200,8 +261,9 @@ export function startDeliveryWorker(store: Store, dispatch: Dispatch, options: W
     /** Stops claiming, waits up to `graceMs` for in-flight requests, and hands the rest back to the queue. */
     async stop(graceMs: number): Promise<void> {
       stopping = true;
+      stopWaking();
       if (planTimer) clearTimeout(planTimer);
-      if (sendTimer) clearTimeout(sendTimer);
+      if (lookTimer) clearTimeout(lookTimer);
       if (expandTimer) clearTimeout(expandTimer);
       await planning;
       while (expanding) await new Promise((resolve) => setTimeout(resolve, 10));

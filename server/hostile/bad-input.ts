@@ -90,8 +90,13 @@ export async function runBadInput(stack: ProcessStack, ctx: CorpusContext, canar
   } finally {
     await agent.close();
   }
-  // Anything a refused input queued by mistake would be planned and sent within the batch window.
-  await new Promise((resolve) => setTimeout(resolve, 500));
+  // Anything a refused input queued by mistake is planned and sent before the queue drains, and then shows below.
+  const after = await stack.openStore();
+  try {
+    if (!(await waitForDrain(after, [ctx.target.uid, ctx.other.uid], 30_000))) throw new Error("the queue did not drain after the bad input");
+  } finally {
+    await after.close();
+  }
   result.crashes = stack.crashes() - crashesBefore;
   result.storedChanges = changedTables(before, snapshotStoredState(stack.databasePath));
   result.personalizeCalls = stack.personalize.stats().requests - personalizeBefore;

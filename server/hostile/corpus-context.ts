@@ -8,7 +8,7 @@ import { SignJWT } from "jose";
 import { gzipSync } from "node:zlib";
 import type { LifecycleEvent } from "../emulators/contentstack-host/lifecycle-webhook.ts";
 import { lifecycleWebhookPayload, signatureHeaderValue } from "../emulators/contentstack-host/lifecycle-webhook.ts";
-import { segmentSignature, signedBytes } from "../ingest/webhook-signature.ts";
+import { segmentSignature } from "../ingest/webhook-signature.ts";
 import { installationDataSchema } from "../../src/shared/installation-config.ts";
 import { TEST_APP_UID, TEST_PROJECT_UID, eventually, type TestInstallation } from "../testing/harness.ts";
 import type { ProcessStack } from "../testing/process-stack.ts";
@@ -64,15 +64,9 @@ export function basicAuth(writeKey: string): string {
   return `Basic ${Buffer.from(`${writeKey}:`).toString("base64")}`;
 }
 
-/** X-Signature as Segment computes it for this body (single event, or the first element of a batch). */
+/** X-Signature as Segment's webhook destination computes it: over the whole body, a batch's included. */
 export function webhookSignature(secret: string, body: Buffer): string {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body.toString("utf8"));
-  } catch {
-    parsed = undefined;
-  }
-  return segmentSignature(secret, signedBytes(body, parsed));
+  return segmentSignature(secret, body);
 }
 
 const identity = (installation: TestInstallation) => ({

@@ -1,12 +1,13 @@
 /**
  * The hostile run in its bounded form (the same scenarios `npm run test:hostile` runs, at QUICK sizes): intruders
- * and bad input, faults, crashes and load. About a minute and a half on 2 cores.
+ * and bad input, faults, crashes, load and many tenants (latency and memory figures are judged by the full run only). About a minute and a half on 2 cores.
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { runCrashLoop } from "./crash-loop.ts";
 import { runFaultMatrix } from "./fault-matrix.ts";
 import { runIntruders, type IntruderResult } from "./intruders.ts";
 import { runLoadSoak } from "./load-soak.ts";
+import { runManyTenants, type ManyTenantResult } from "./many-tenants.ts";
 import { QUICK } from "./run-hostile.ts";
 import { SECURITY_CHECK_NAMES } from "./security-checks.ts";
 
@@ -84,3 +85,28 @@ it(
   SCENARIO_TIMEOUT_MS,
 );
 
+
+describe("many tenants on one server", () => {
+  let result: ManyTenantResult;
+  beforeAll(async () => {
+    result = await runManyTenants(QUICK.tenants);
+  }, SCENARIO_TIMEOUT_MS);
+
+  it("refuses every attack of issue 12, each with the right 4xx", () => {
+    expect(result.checks.filter((check) => check.problem !== null)).toEqual([]);
+    expect(new Set(result.checks.map((check) => check.item))).toEqual(new Set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]));
+  });
+
+  it("lets no installation or anonymous client affect another", () => {
+    expect(result).toMatchObject({
+      cross_tenant_effects: 0,
+      noisy_neighbour_503s: 0,
+      rows_written_by_unauthenticated_requests: 0,
+      forged_batch_elements_accepted: 0,
+      write_key_takeovers: 0,
+      lifecycle_replays_accepted_after_restart: 0,
+      crashes: 0,
+    });
+    expect(result.rejected_rows_per_10k_invalid_events).toBeLessThanOrEqual(100);
+  });
+});

@@ -13,7 +13,7 @@ export interface Target {
 }
 
 export function summarize(results: HostileResults) {
-  const { intruders, faults, crash, load } = results;
+  const { intruders, faults, crash, load, tenants } = results;
   const bad = intruders.badInput;
   const verdicts = [faults.verdict, crash.verdict, load.steady.verdict, load.overload.verdict];
   const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
@@ -31,7 +31,7 @@ export function summarize(results: HostileResults) {
     bad_input_replays_absorbed: bad.replaysAbsorbed,
     bad_input_stored_changes: bad.storedChanges.length,
     bad_input_outbound_calls: bad.personalizeCalls + bad.canaryHits,
-    crashes: intruders.crashes + faults.crashes + crash.crashes + load.crashes,
+    crashes: intruders.crashes + faults.crashes + crash.crashes + load.crashes + tenants.crashes,
     events_acked: sum(verdicts.map((v) => v.acked)),
     events_lost: sum(verdicts.map((v) => v.lost.length)),
     duplicates: sum(verdicts.map((v) => v.duplicates)),
@@ -63,6 +63,19 @@ export function summarize(results: HostileResults) {
     overload_ack_p99_ms: round(load.overload.ackP99Ms),
     overload_backlog_peak: load.overload.undeliveredPeak,
     backpressure_engaged: load.overload.engaged && load.overload.bounded,
+    tenants: tenants.tenants,
+    cross_tenant_effects: tenants.cross_tenant_effects,
+    noisy_neighbour_503s: tenants.noisy_neighbour_503s,
+    noisy_neighbour_ack_p99_ratio: tenants.noisy_neighbour_ack_p99_ratio,
+    healthz_p99_ms_under_abuse: tenants.healthz_p99_ms_under_abuse,
+    healthz_p99_ms_by_abuse: tenants.healthz_p99_ms_by_abuse,
+    rss_peak_mb_under_abuse: tenants.rss_peak_mb_under_abuse,
+    rows_written_by_unauthenticated_requests: tenants.rows_written_by_unauthenticated_requests,
+    rejected_rows_per_10k_invalid_events: tenants.rejected_rows_per_10k_invalid_events,
+    forged_batch_elements_accepted: tenants.forged_batch_elements_accepted,
+    write_key_takeovers: tenants.write_key_takeovers,
+    lifecycle_replays_accepted_after_restart: tenants.lifecycle_replays_accepted_after_restart,
+    tenant_checks_failed: tenants.checks.filter((check) => check.problem !== null).length,
   };
   // Memory is judged on the full run only: a few seconds of load are all warm-up.
   const memoryFlat = results.size === "quick" || summary.rss_floor_growth_mb <= Math.max(20, 0.1 * middleFloor);
@@ -82,6 +95,17 @@ export function summarize(results: HostileResults) {
       name: "backpressure (429/503 + Retry-After) bounds the backlog when Personalize is slow",
       met: summary.backpressure_engaged,
     },
+    { name: "many tenants: every attack of issue 12 refused", met: summary.tenant_checks_failed === 0 },
+    { name: "no cross-tenant effect", met: summary.cross_tenant_effects === 0 },
+    { name: "no 429/503 for a quiet tenant while another floods at 5× its quota", met: summary.noisy_neighbour_503s === 0 },
+    { name: "quiet tenant's ack p99 during the flood ≤ 2 × before", met: summary.noisy_neighbour_ack_p99_ratio <= 2 },
+    { name: "/healthz p99 ≤ 50 ms under abuse", met: summary.healthz_p99_ms_under_abuse <= 50 },
+    { name: "RSS peak ≤ 400 MB under abuse", met: summary.rss_peak_mb_under_abuse <= 400 },
+    { name: "no row written by unauthenticated requests", met: summary.rows_written_by_unauthenticated_requests === 0 },
+    { name: "≤ 100 rejected rows per 10k invalid events", met: summary.rejected_rows_per_10k_invalid_events <= 100 },
+    { name: "no forged batch element accepted", met: summary.forged_batch_elements_accepted === 0 },
+    { name: "no write-key takeover", met: summary.write_key_takeovers === 0 },
+    { name: "no lifecycle replay accepted after a restart", met: summary.lifecycle_replays_accepted_after_restart === 0 },
   ];
   return { ...summary, targets_met: targets.every((t) => t.met), targets };
 }
@@ -89,7 +113,7 @@ export function summarize(results: HostileResults) {
 export type HostileSummary = ReturnType<typeof summarize>;
 
 export function formatReport(results: HostileResults, summary: HostileSummary): string {
-  const { intruders, faults, crash, load } = results;
+  const { intruders, faults, crash, load, tenants } = results;
   const n = (value: number) => value.toLocaleString("en-US");
   const mark = (ok: boolean) => (ok ? "✓" : "✗");
   const sections = [
@@ -115,6 +139,19 @@ export function formatReport(results: HostileResults, summary: HostileSummary): 
       ["overload: answers", Object.entries(summary.overload_statuses).map(([status, count]) => `${status}×${n(count)}`).join(" ")],
       ["overload: undelivered backlog peak", `${n(summary.overload_backlog_peak)} (INGEST_MAX_BACKLOG ${n(OVERLOAD_MAX_BACKLOG)})`],
     ]),
+    table(`Many tenants (${summary.tenants} installations on one server)`, ["metric", "value"], [
+      ["cross_tenant_effects", n(summary.cross_tenant_effects)],
+      ["noisy_neighbour_503s", n(summary.noisy_neighbour_503s)],
+      ["noisy_neighbour_ack_p99_ratio", String(summary.noisy_neighbour_ack_p99_ratio)],
+      ["healthz_p99_ms_under_abuse", `${summary.healthz_p99_ms_under_abuse} ms (${Object.entries(tenants.healthz_p99_ms_by_abuse).map(([phase, ms]) => `${phase} ${ms}`).join(", ")})`],
+      ["rss_peak_mb_under_abuse", `${summary.rss_peak_mb_under_abuse} MB`],
+      ["rows_written_by_unauthenticated_requests", n(summary.rows_written_by_unauthenticated_requests)],
+      ["rejected_rows_per_10k_invalid_events", n(summary.rejected_rows_per_10k_invalid_events)],
+      ["forged_batch_elements_accepted", n(summary.forged_batch_elements_accepted)],
+      ["write_key_takeovers", n(summary.write_key_takeovers)],
+      ["lifecycle_replays_accepted_after_restart", n(summary.lifecycle_replays_accepted_after_restart)],
+    ]),
+    table("Many-tenant attacks (issue 12, by item)", ["#", "attack", ""], tenants.checks.map((check) => [String(check.item), `${mark(check.problem === null)} ${check.name}`, check.problem ?? ""])),
     table("Targets", ["target", ""], summary.targets.map((t) => [`${mark(t.met)} ${t.name}`, t.met ? "" : "MISSED"])),
     table("Refusal checks", ["check", ""], intruders.checks.map((check) => [`${mark(check.problem === null)} ${check.name}`, check.problem ?? ""])),
     table("Bad input per endpoint", ["endpoint", "inputs"], Object.entries(intruders.badInput.byEndpoint).map(([endpoint, count]) => [endpoint, n(count)])),

@@ -1,5 +1,5 @@
 /**
- * One hostile run: the intruder, fault, crash and load scenarios in turn, at one of two sizes. The full size takes
+ * One hostile run: the intruder, fault, crash, load and many-tenant scenarios in turn, at one of two sizes. The full size takes
  * about eleven minutes on 2 cores, five of them a steady soak (memory settles only after a minute or two); the
  * bounded size, which `npm test` runs, about 75 seconds.
  */
@@ -8,6 +8,7 @@ import { runFaultMatrix, type FaultOptions, type FaultResult } from "./fault-mat
 import type { BadInputOptions } from "./bad-input.ts";
 import { runIntruders, type IntruderResult } from "./intruders.ts";
 import { runLoadSoak, type LoadOptions, type LoadResult } from "./load-soak.ts";
+import { runManyTenants, type ManyTenantOptions, type ManyTenantResult } from "./many-tenants.ts";
 
 export interface HostileSizes {
   name: "full" | "quick";
@@ -15,6 +16,7 @@ export interface HostileSizes {
   faults: FaultOptions;
   crash: CrashOptions;
   load: LoadOptions;
+  tenants: ManyTenantOptions;
 }
 
 export const FULL: HostileSizes = {
@@ -23,6 +25,7 @@ export const FULL: HostileSizes = {
   faults: { faultSeconds: 60, eventsPerSecond: 300, users: 200, seed: 2 },
   crash: { events: 100_000, kills: 5, eventsPerSecond: 800, users: 1000, seed: 3 },
   load: { steadySeconds: 300, requestsPerSecond: 20, eventsPerRequest: 25, users: 2000, overloadSeconds: 30, overloadRequestsPerSecond: 40 },
+  tenants: { quotaEventsPerSecond: 500, phaseSeconds: 20, invalidEvents: 10_000, unauthenticatedRequests: 2000, slowClients: 500, gzipBombs: 8 },
 };
 
 export const QUICK: HostileSizes = {
@@ -31,6 +34,7 @@ export const QUICK: HostileSizes = {
   faults: { faultSeconds: 6, eventsPerSecond: 200, users: 50, seed: 2 },
   crash: { events: 3000, kills: 2, eventsPerSecond: 500, users: 100, seed: 3 },
   load: { steadySeconds: 6, requestsPerSecond: 20, eventsPerRequest: 25, users: 500, overloadSeconds: 6, overloadRequestsPerSecond: 40 },
+  tenants: { quotaEventsPerSecond: 500, phaseSeconds: 3, invalidEvents: 10_000, unauthenticatedRequests: 300, slowClients: 100, gzipBombs: 6 },
 };
 
 export interface HostileResults {
@@ -40,6 +44,7 @@ export interface HostileResults {
   faults: FaultResult;
   crash: CrashResult;
   load: LoadResult;
+  tenants: ManyTenantResult;
 }
 
 export async function runHostile(sizes: HostileSizes, log: (message: string) => void): Promise<HostileResults> {
@@ -52,5 +57,7 @@ export async function runHostile(sizes: HostileSizes, log: (message: string) => 
   const crash = await runCrashLoop(sizes.crash);
   log(`load: ${sizes.load.steadySeconds} s steady, then ${sizes.load.overloadSeconds} s over capacity…`);
   const load = await runLoadSoak(sizes.load);
-  return { size: sizes.name, durationSeconds: (performance.now() - started) / 1000, intruders, faults, crash, load };
+  log("many tenants: one installation or an anonymous client against the others…");
+  const tenants = await runManyTenants(sizes.tenants);
+  return { size: sizes.name, durationSeconds: (performance.now() - started) / 1000, intruders, faults, crash, load, tenants };
 }

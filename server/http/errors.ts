@@ -21,7 +21,11 @@ const FASTIFY_CODES: Record<string, { status: number; code: string; message?: (e
     code: "unsupported_media_type",
     message: () => "Content-Type must be application/json",
   },
-  FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: "payload_too_large" },
+  FST_ERR_CTP_BODY_TOO_LARGE: {
+    status: 413,
+    code: "payload_too_large",
+    message: () => "the body (inflated, if sent with gzip) is over this endpoint's size limit",
+  },
   FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, code: "invalid_json", message: () => "body is empty; send a JSON document" },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, code: "invalid_request", message: () => "Content-Length does not match the body" },
   FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: "invalid_json" },

@@ -1,5 +1,6 @@
 /**
- * A JSON body parser that keeps the raw bytes (signatures are computed over them) and inflates gzip bodies.
+ * A JSON body parser that keeps the raw bytes (signatures are computed over them) and inflates gzip bodies,
+ * stopping at the body limit as the inflated bytes stream out.
  * Prototype-poisoning keys (`__proto__`, `constructor.prototype`) are refused by Fastify's secure parser.
  */
 import { createGunzip } from "node:zlib";
@@ -35,9 +36,19 @@ export function acceptRawJson(app: FastifyInstance, options: { gzip: boolean; bo
     }
     const inflated = createGunzip() as ReturnType<typeof createGunzip> & { receivedEncodedLength?: number };
     let encoded = 0;
+    let decoded = 0;
     payload.on("data", (chunk: Buffer) => {
       encoded += chunk.length;
       inflated.receivedEncodedLength = encoded;
+    });
+    // A streaming cap: Fastify answers 413 at the limit, and inflation stops there instead of producing a bomb's
+    // worth of bytes nobody reads.
+    inflated.on("data", (chunk: Buffer) => {
+      decoded += chunk.length;
+      if (decoded > options.bodyLimit) {
+        payload.unpipe(inflated);
+        inflated.destroy();
+      }
     });
     payload.on("error", (error) => inflated.destroy(error));
     payload.pipe(inflated);

@@ -13,8 +13,9 @@ export function contentSecurityPolicy(extraFrameAncestors: readonly string[]): s
   return [
     "default-src 'self'",
     "script-src 'self'",
-    "style-src 'self' 'unsafe-inline' https://fonts.googleapis.com",
-    "font-src 'self' data: https://fonts.gstatic.com",
+    "style-src 'self' 'unsafe-inline'",
+    // Inter is bundled (@fontsource/inter); nothing is fetched from a font host.
+    "font-src 'self' data:",
     "img-src 'self' data: https:",
     "connect-src 'self'",
     `frame-ancestors ${ancestors}`,

@@ -9,6 +9,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { HttpError } from "../http/errors.ts";
 import { acceptRawJson } from "../http/raw-json.ts";
 import type { Installations } from "../installations/installations.ts";
+import { authenticatedInstallation, beginIngest, registerIngestRelease } from "./ingest-auth.ts";
 import type { Ingestor } from "./ingestor.ts";
 import { normalizeSegmentEvent, MAX_EVENT_BYTES, SEGMENT_TYPES } from "./segment-event.ts";
 
@@ -20,15 +21,37 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
 
 export async function trackingApiRoutes(app: FastifyInstance, deps: { installations: Installations; ingestor: Ingestor }) {
   acceptRawJson(app, { gzip: true, bodyLimit: MAX_REQUEST_BYTES });
+  registerIngestRelease(app);
+  const { ingestor } = deps;
 
+  const byWriteKey = async (writeKey: string) => {
+    const installation = await ingestor.findInstallation(() => deps.installations.byWriteKey(writeKey));
+    if (!installation) throw new HttpError(401, "invalid_write_key", "the write key is not valid");
+    return installation;
+  };
+
+  // HTTP Basic (every Segment library): authenticated before the body is read or inflated.
+  app.addHook("onRequest", async (request) => {
+    const writeKey = basicWriteKey(request);
+    if (writeKey) {
+      beginIngest(ingestor, request, await byWriteKey(writeKey));
+      return;
+    }
+    const encoding = String(request.headers["content-encoding"] ?? "identity").toLowerCase();
+    if (encoding !== "identity") {
+      throw new HttpError(401, "missing_write_key", "a compressed body needs the write key as the HTTP Basic username");
+    }
+  });
+
+  /** The installation, from the Basic header (already checked) or, failing that, `writeKey` in the body. */
   const authenticate = async (request: FastifyRequest, body: Record<string, unknown>) => {
-    const writeKey = writeKeyOf(request, body);
+    if (request.ingestInstallation) return request.ingestInstallation;
+    const writeKey = typeof body.writeKey === "string" && body.writeKey ? body.writeKey : null;
     if (!writeKey) {
       throw new HttpError(401, "missing_write_key", "a write key is required: HTTP Basic username, or writeKey in the body");
     }
-    const installation = await deps.ingestor.findInstallation(() => deps.installations.byWriteKey(writeKey));
-    if (!installation) throw new HttpError(401, "invalid_write_key", "the write key is not valid");
-    return installation;
+    beginIngest(ingestor, request, await byWriteKey(writeKey));
+    return authenticatedInstallation(request);
   };
 
   const batchHandler = async (request: FastifyRequest) => {
@@ -45,7 +68,8 @@ export async function trackingApiRoutes(app: FastifyInstance, deps: { installati
     if (body.sentAt !== undefined && (typeof body.sentAt !== "string" || Number.isNaN(Date.parse(body.sentAt)))) {
       throw new HttpError(400, "invalid_request", "sentAt must be an ISO-8601 date string");
     }
-    await deps.ingestor.ensureCapacity();
+    ingestor.quota.take(installation.uid, body.batch.length);
+    await ingestor.ensureCapacity(installation.uid);
     const receivedAt = Date.now();
     const sentAt = typeof body.sentAt === "string" ? body.sentAt : null;
     const results = body.batch.map((item) => {
@@ -57,7 +81,7 @@ export async function trackingApiRoutes(app: FastifyInstance, deps: { installati
         byteLength: Buffer.byteLength(JSON.stringify(item) ?? ""),
       });
     });
-    const outcome = await deps.ingestor.accept(installation.uid, results, "tracking_api");
+    const outcome = await ingestor.accept(installation.uid, results, "tracking_api");
     if (outcome.accepted === 0) {
       throw new HttpError(400, "invalid_event", `batch[${outcome.rejected[0].index}]: ${outcome.rejected[0].reason}`);
     }
@@ -75,9 +99,10 @@ export async function trackingApiRoutes(app: FastifyInstance, deps: { installati
       if (bytes > MAX_EVENT_BYTES) {
         throw new HttpError(400, "event_too_large", `event is ${bytes} bytes; the limit is 32 KB (${MAX_EVENT_BYTES} bytes) per call`);
       }
-      await deps.ingestor.ensureCapacity();
+      ingestor.quota.take(installation.uid, 1);
+      await ingestor.ensureCapacity(installation.uid);
       const result = normalizeSegmentEvent({ ...body, type }, { source: "tracking_api", receivedAt: Date.now() });
-      await deps.ingestor.accept(installation.uid, [result], "tracking_api");
+      await ingestor.accept(installation.uid, [result], "tracking_api");
       if (!result.ok) throw new HttpError(400, "invalid_event", result.reason);
       return { success: true };
     });
@@ -89,17 +114,12 @@ function requireObject(body: unknown): Record<string, unknown> {
   return body;
 }
 
-function writeKeyOf(request: FastifyRequest, body: Record<string, unknown>): string | null {
+function basicWriteKey(request: FastifyRequest): string | null {
   const header = request.headers.authorization;
-  if (typeof header === "string") {
-    const basic = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(header.trim());
-    if (basic) {
-      const decoded = Buffer.from(basic[1], "base64").toString("utf8");
-      const user = decoded.split(":")[0];
-      if (user) return user;
-    }
-  }
-  return typeof body.writeKey === "string" && body.writeKey ? body.writeKey : null;
+  if (typeof header !== "string") return null;
+  const basic = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(header.trim());
+  if (!basic) return null;
+  return Buffer.from(basic[1], "base64").toString("utf8").split(":")[0] || null;
 }
 
 function mergeBatchLevel(item: Record<string, unknown>, batch: Record<string, unknown>): Record<string, unknown> {

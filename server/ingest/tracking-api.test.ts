@@ -63,19 +63,27 @@ describe("Segment-compatible Tracking API", () => {
     expect((await wrong.json()).message).toMatch(/not valid/);
   });
 
-  it("accepts the write key in the body, gzip, and merges batch-level context and integrations", async () => {
-    const body = gzipSync(
-      JSON.stringify({
-        writeKey: installation.writeKey,
-        context: { traits: { plan: "batch-level" }, locale: "en" },
-        integrations: { All: true },
-        batch: [{ type: "identify", userId: "gz-1", messageId: "gz-msg-1", context: { ip: "1.2.3.4" } }],
-      }),
-    );
-    const response = await fetch(`${stack.url}/v1/batch`, {
+  it("accepts the write key in the body, gzip with HTTP Basic, and merges batch-level context and integrations", async () => {
+    const json = JSON.stringify({
+      writeKey: installation.writeKey,
+      context: { traits: { plan: "batch-level" }, locale: "en" },
+      integrations: { All: true },
+      batch: [{ type: "identify", userId: "gz-1", messageId: "gz-msg-1", context: { ip: "1.2.3.4" } }],
+    });
+    const inBody = await fetch(`${stack.url}/v1/batch`, { method: "POST", headers: { "content-type": "application/json" }, body: json });
+    expect(inBody.status).toBe(200);
+    // Compressed bodies are authenticated before they are inflated: the write key must be in the header.
+    const gzipNoHeader = await fetch(`${stack.url}/v1/batch`, {
       method: "POST",
       headers: { "content-type": "application/json", "content-encoding": "gzip" },
-      body,
+      body: gzipSync(json),
+    });
+    expect(gzipNoHeader.status).toBe(401);
+    expect((await gzipNoHeader.json()).message).toMatch(/compressed body needs the write key as the HTTP Basic username/);
+    const response = await fetch(`${stack.url}/v1/batch`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "content-encoding": "gzip", authorization: basic(installation.writeKey) },
+      body: gzipSync(json.replaceAll("gz-msg-1", "gz-msg-2")),
     });
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ success: true });
@@ -83,6 +91,17 @@ describe("Segment-compatible Tracking API", () => {
     const [row] = await stack.server.store.queryLog({ installationUid: installation.uid, messageId: "gz-msg-1", limit: 5 });
     expect(row.payload).toMatchObject({ context: { traits: { plan: "batch-level" }, locale: "en", ip: "1.2.3.4" }, integrations: { All: true } });
     expect(JSON.stringify(row.payload)).not.toContain(installation.writeKey);
+  });
+
+  it("stops inflating a gzip bomb at the 500 KB limit (413), and refuses an unknown write key before inflating", async () => {
+    const bomb = gzipSync(Buffer.from(`{"batch":[${" ".repeat(16 * 1024 * 1024)}]}`));
+    expect(bomb.length).toBeLessThan(64 * 1024);
+    const headers = { "content-type": "application/json", "content-encoding": "gzip" };
+    const refused = await fetch(`${stack.url}/v1/batch`, { method: "POST", headers: { ...headers, authorization: basic("wk_unknown_0123456789abcdef0123456789") }, body: bomb });
+    expect(refused.status).toBe(401);
+    const capped = await fetch(`${stack.url}/v1/batch`, { method: "POST", headers: { ...headers, authorization: basic(installation.writeKey) }, body: bomb });
+    expect(capped.status).toBe(413);
+    expect((await capped.json()).message).toMatch(/over this endpoint's size limit/);
   });
 
   it("answers Segment's limits with a 400 that names the limit", async () => {

@@ -1,8 +1,9 @@
 import { createHmac } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TEST_PROJECT_UID, eventually, inLog, startTestStack, type TestInstallation, type TestStack } from "../testing/harness.ts";
-import { segmentSignature, signedBytes } from "./webhook-signature.ts";
+import { segmentSignature } from "./webhook-signature.ts";
 
+const BEARER = "static-bearer-token-0123456789abcdef0123456789";
 let stack: TestStack;
 let installation: TestInstallation;
 
@@ -10,15 +11,19 @@ beforeAll(async () => {
   stack = await startTestStack();
   installation = await stack.install({
     configuration: { attributeMappings: [{ id: "plan", source: "traits.plan", attribute: "plan", type: "string" }] },
-    serverConfiguration: { webhookBearerToken: "static-bearer-token-0123456789" },
+    serverConfiguration: { webhookBearerToken: BEARER },
   });
 });
 afterAll(() => stack.close());
 
-/** What Segment's webhook action does (segment.md §2.1): hex HMAC-SHA1 of JSON.stringify(data or batch[0]). */
+/** What Segment's webhook destination does today: hex HMAC-SHA1 of JSON.stringify of the whole body, a batch's too. */
 function segmentStyleSignature(secret: string, payload: unknown): string {
-  const signed = Array.isArray(payload) ? payload[0] : payload;
-  return createHmac("sha1", secret).update(JSON.stringify(signed)).digest("hex");
+  return createHmac("sha1", secret).update(JSON.stringify(payload)).digest("hex");
+}
+
+/** What older Segment code did for a batch (segment.md §2.1): only the first element signed. */
+function firstElementSignature(secret: string, batch: unknown[]): string {
+  return createHmac("sha1", secret).update(JSON.stringify(batch[0])).digest("hex");
 }
 
 const post = (body: string, headers: Record<string, string> = {}) =>
@@ -40,7 +45,6 @@ describe("signature vectors", () => {
   it("computes Segment's signature for a known vector", () => {
     const body = '{"type":"track","event":"Test","userId":"u1"}';
     expect(segmentSignature("secret", Buffer.from(body))).toBe(createHmac("sha1", "secret").update(body).digest("hex"));
-    expect(signedBytes(Buffer.from(`[${body},{"a":1}]`), JSON.parse(`[${body},{"a":1}]`)).toString()).toBe(body);
   });
 });
 
@@ -54,7 +58,7 @@ describe("POST /ingest/segment/:installationUid", () => {
     await eventually(() => stack.personalize.userAttributes(TEST_PROJECT_UID, "wh-single")?.plan === "gold");
   });
 
-  it("accepts a signed batch (bare array, first element signed) and coalesces one user's updates", async () => {
+  it("accepts a batch signed over the whole body and coalesces one user's updates", async () => {
     const batch = [identify("wh-batch", "a", "wh-b-1"), identify("wh-batch", "b", "wh-b-2"), identify("wh-batch", "c", "wh-b-3")];
     const response = await post(JSON.stringify(batch), { "x-signature": segmentStyleSignature(installation.sharedSecret, batch) });
     expect(response.status).toBe(200);
@@ -65,33 +69,55 @@ describe("POST /ingest/segment/:installationUid", () => {
     expect(JSON.parse(patches[0].body)).toEqual({ plan: "c" });
   });
 
-  it("refuses a tampered body, a wrong secret and a missing signature with 401, and logs the refusal", async () => {
+  it("refuses a tampered body, a wrong secret and a missing signature with 401, writes no row and counts them", async () => {
     const event = identify("wh-evil", "x", "wh-evil-1");
     const signature = segmentStyleSignature(installation.sharedSecret, event);
+    const before = await stack.server.store.unauthenticatedRefusals(installation.uid);
     const tampered = await post(JSON.stringify({ ...event, traits: { plan: "y" } }), { "x-signature": signature });
     expect(tampered.status).toBe(401);
-    expect((await tampered.json()).message).toMatch(/X-Signature does not match/);
+    expect((await tampered.json()).message).toMatch(/X-Signature does not match the whole body/);
     const wrongSecret = await post(JSON.stringify(event), { "x-signature": segmentStyleSignature("not-the-secret", event) });
     expect(wrongSecret.status).toBe(401);
     const missing = await post(JSON.stringify(event));
     expect(missing.status).toBe(401);
     expect((await missing.json()).message).toMatch(/not signed/);
-    const refusals = await stack.server.store.queryLog({ installationUid: installation.uid, statuses: ["rejected"], limit: 10 });
-    expect(refusals.filter((r) => r.httpStatus === 401).length).toBeGreaterThanOrEqual(3);
-    expect(JSON.stringify(refusals)).not.toContain(installation.sharedSecret);
+    const rows = await stack.server.store.queryLog({ installationUid: installation.uid, messageId: "wh-evil-1", limit: 10 });
+    expect(rows).toEqual([]);
+    await eventually(async () => (await stack.server.store.unauthenticatedRefusals(installation.uid)) >= before + 3);
+    const summary = (await (await installation.api("/api/log/summary")).json()) as { refusedUnauthenticatedRequests: number };
+    expect(summary.refusedUnauthenticatedRequests).toBeGreaterThanOrEqual(before + 3);
     expect(stack.personalize.userAttributes(TEST_PROJECT_UID, "wh-evil")).toBeUndefined();
   });
 
-  it("refuses a batch whose later elements were changed only if the first element's signature fails", async () => {
-    const batch = [identify("wh-b2", "1", "wh-b2-1"), identify("wh-b2", "2", "wh-b2-2")];
-    const signature = segmentStyleSignature(installation.sharedSecret, batch);
-    const forgedFirst = [{ ...batch[0], userId: "attacker" }, batch[1]];
-    expect((await post(JSON.stringify(forgedFirst), { "x-signature": signature })).status).toBe(401);
+  it("refuses a batch whose signature covers only the first element: the rest would be forgeable", async () => {
+    const captured = identify("wh-b2", "1", "wh-b2-1");
+    const forged = [captured, identify("wh-b2-forged", "evil", "wh-b2-2"), identify("wh-b2-forged", "evil", "wh-b2-3")];
+    const response = await post(JSON.stringify(forged), { "x-signature": firstElementSignature(installation.sharedSecret, forged) });
+    expect(response.status).toBe(401);
+    expect((await response.json()).message).toMatch(/whole body/);
+    const forgedFirst = [{ ...captured, userId: "attacker" }, captured];
+    expect((await post(JSON.stringify(forgedFirst), { "x-signature": segmentStyleSignature(installation.sharedSecret, [captured]) })).status).toBe(401);
+    expect(await stack.server.store.queryLog({ installationUid: installation.uid, messageId: "wh-b2-2", limit: 5 })).toEqual([]);
+  });
+
+  it("refuses a captured signed event replayed after Segment's retry window, by its signed receivedAt", async () => {
+    const old = { ...identify("wh-old", "p", "wh-old-1"), receivedAt: new Date(Date.now() - 6 * 3600_000).toISOString() };
+    const response = await post(JSON.stringify(old), { "x-signature": segmentStyleSignature(installation.sharedSecret, old) });
+    expect(response.status).toBe(400);
+    expect((await response.json()).message).toMatch(/receivedAt is more than 5 h old.*replay/);
+    const fresh = { ...identify("wh-fresh", "p", "wh-fresh-1"), receivedAt: new Date().toISOString() };
+    expect((await post(JSON.stringify(fresh), { "x-signature": segmentStyleSignature(installation.sharedSecret, fresh) })).status).toBe(200);
+  });
+
+  it("refuses a gzip body signed with X-Signature before inflating it", async () => {
+    const response = await post("not really gzip", { "x-signature": "00", "content-encoding": "gzip" });
+    expect(response.status).toBe(415);
+    expect((await response.json()).message).toMatch(/uncompressed/);
   });
 
   it("accepts the configured bearer token instead of a signature, and refuses a wrong one", async () => {
     const event = identify("wh-bearer", "silver", "wh-bearer-1");
-    const ok = await post(JSON.stringify(event), { authorization: "Bearer static-bearer-token-0123456789" });
+    const ok = await post(JSON.stringify(event), { authorization: `Bearer ${BEARER}` });
     expect(ok.status).toBe(200);
     const wrong = await post(JSON.stringify(event), { authorization: "Bearer nope" });
     expect(wrong.status).toBe(401);
@@ -109,30 +135,37 @@ describe("POST /ingest/segment/:installationUid", () => {
     expect(rows[0].error).toBe("messageId already received");
   });
 
-  it("answers 400 naming the problem when every event is invalid, and 404 for an unknown installation", async () => {
+  it("answers 400 naming the problem when every event is invalid, and an unknown installation like a wrong secret", async () => {
     const bad = { type: "identify", traits: {} };
     const response = await post(JSON.stringify(bad), { "x-signature": segmentStyleSignature(installation.sharedSecret, bad) });
     expect(response.status).toBe(400);
     expect((await response.json()).message).toMatch(/userId or anonymousId is required/);
-    const unknown = await fetch(`${stack.url}/ingest/segment/no-such-installation`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: "{}",
-    });
-    expect(unknown.status).toBe(404);
+    const event = identify("wh-enum", "p", "wh-enum-1");
+    const headers = { "content-type": "application/json", "x-signature": segmentStyleSignature("guess", event) };
+    const unknown = await fetch(`${stack.url}/ingest/segment/no-such-installation`, { method: "POST", headers, body: JSON.stringify(event) });
+    const known = await fetch(`${stack.url}/ingest/segment/${installation.uid}`, { method: "POST", headers, body: JSON.stringify(event) });
+    expect(unknown.status).toBe(401);
+    expect(known.status).toBe(401);
+    expect(await unknown.json()).toEqual(await known.json());
+    const unsignedUnknown = await fetch(`${stack.url}/ingest/segment/no-such-installation`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    const unsignedKnown = await post("{}");
+    expect(unsignedUnknown.status).toBe(401);
+    expect(await unsignedUnknown.json()).toEqual(await unsignedKnown.json());
   });
 
   it("answers malformed JSON and a wrong content type with 4xx and a message", async () => {
-    const malformed = await post("{not json", { "x-signature": "00" });
+    const sign = (body: string) => ({ "x-signature": createHmac("sha1", installation.sharedSecret).update(body).digest("hex") });
+    const malformed = await post("{not json", sign("{not json"));
     expect(malformed.status).toBe(400);
     expect((await malformed.json()).message).toMatch(/JSON/);
     const text = await fetch(`${stack.url}/ingest/segment/${installation.uid}`, {
       method: "POST",
-      headers: { "content-type": "text/plain" },
+      headers: { "content-type": "text/plain", authorization: `Bearer ${BEARER}` },
       body: "hello",
     });
     expect(text.status).toBe(415);
-    const poisoned = await post('{"__proto__":{"polluted":true},"type":"identify","userId":"p"}', { "x-signature": "00" });
+    const poison = '{"__proto__":{"polluted":true},"type":"identify","userId":"p"}';
+    const poisoned = await post(poison, sign(poison));
     expect(poisoned.status).toBe(400);
   });
 

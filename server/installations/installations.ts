@@ -3,18 +3,16 @@
  * by the Tracking API write key. A short cache keeps ingest off the database; every process re-reads within
  * CACHE_TTL_MS, so a saved configuration applies to new events without a restart.
  */
-import { createHash } from "node:crypto";
 import {
   installationDataSchema,
   type InstallationData,
 } from "../../src/shared/installation-config.ts";
 import type { Installation, Store } from "../store/types.ts";
+import { duplicateSecretError, ownedSecretHashes, secretHash } from "./secret-ownership.ts";
 
 const CACHE_TTL_MS = 2000;
 
-export function writeKeyHash(writeKey: string): string {
-  return createHash("sha256").update(writeKey).digest("hex");
-}
+export const writeKeyHash = secretHash;
 
 export interface InstallationIdentity {
   uid: string;
@@ -57,7 +55,14 @@ export function createInstallations(store: Store) {
       if (existing) return existing;
       return this.save(identity, installationDataSchema.parse({ configuration: {}, serverConfiguration: {} }));
     },
+    /**
+     * Saves configuration and secrets. Each inbound secret must be strong (400) and belong to no other installation
+     * (409); the claim is atomic in the store, so two installations saving the same secret cannot both win.
+     */
     async save(identity: InstallationIdentity, data: InstallationData): Promise<Installation> {
+      const owned = ownedSecretHashes(data.serverConfiguration);
+      const taken = await store.claimSecrets(identity.uid, [...owned.keys()]);
+      if (taken) throw duplicateSecretError(owned.get(taken)!);
       const existing = await store.getInstallation(identity.uid);
       const now = Date.now();
       const installation: Installation = {

@@ -1,8 +1,9 @@
 import type { Configuration } from "../../src/shared/installation-config";
+import { conformToAudiences } from "./audience-types";
 import { coerceValue, describeNonScalar } from "./coerce";
 import { ENGAGE_HELPER_KEYS, mapEngageComputation, type EngageComputation } from "./engage";
 import { parseSourcePath, readPath, readRoot, rootAppliesTo, type SourceRoot } from "./source-path";
-import type { AttributeValue, SegmentEvent } from "./types";
+import type { AttributeValue, RequiredTypes, SegmentEvent } from "./types";
 
 export interface MappedAttributes {
   attributes: Record<string, AttributeValue>;
@@ -24,8 +25,9 @@ export function mapAttributes(
   config: Configuration,
   engage: EngageComputation | null,
   notes: string[],
+  requiredTypes: RequiredTypes,
 ): MappedAttributes {
-  const collected = new AttributeCollector(notes);
+  const collected = new AttributeCollector(notes, requiredTypes);
   const consumedKeys = applyMappingRows(event, callType, config, collected, notes);
 
   let engageSkipped: string | null = null;
@@ -34,7 +36,7 @@ export function mapAttributes(
     if ("skipped" in outcome) {
       engageSkipped = outcome.skipped;
       notes.push(`engage:${engage.computationKey}: ${outcome.skipped}`);
-    } else collected.add(outcome.attribute, outcome.value, outcome.source);
+    } else collected.addUntyped(outcome.attribute, outcome.value, outcome.source);
   }
 
   // An Engage event's payload is the computation itself, handled above; passing it through would duplicate it.
@@ -78,8 +80,9 @@ function applyMappingRows(
       continue;
     }
     const coerced = coerceValue(value, row.type);
-    if (coerced.ok) collected.add(row.attribute, coerced.value, `row:${row.id}`);
-    else notes.push(`${label}: ${coerced.problem}, dropped`);
+    if (!coerced.ok) notes.push(`${label}: ${coerced.problem}, dropped`);
+    else if (row.type === "auto") collected.addUntyped(row.attribute, coerced.value, `row:${row.id}`, label);
+    else collected.add(row.attribute, coerced.value, `row:${row.id}`);
   }
   return consumedKeys;
 }
@@ -96,7 +99,7 @@ function passThrough(
     const source = `passthrough:${root}.${key}`;
     const problem = !key ? "empty key" : ENGAGE_HELPER_KEYS.has(key) ? "Engage helper key" : describeNonScalar(value);
     if (problem) notes.push(`${source}: ${problem}, dropped`);
-    else collected.add(key, value as AttributeValue, source);
+    else collected.addUntyped(key, value as AttributeValue, source);
   }
 }
 
@@ -105,7 +108,18 @@ class AttributeCollector {
   private readonly values = new Map<string, AttributeValue>();
   private readonly sources = new Map<string, string>();
 
-  constructor(private readonly notes: string[]) {}
+  constructor(
+    private readonly notes: string[],
+    private readonly requiredTypes: RequiredTypes,
+  ) {}
+
+  /** A value with no declared type: coerced to what the project's audiences compare it as, or dropped. */
+  addUntyped(attribute: string, value: AttributeValue, source: string, label = source): void {
+    if (this.sources.has(attribute)) return this.add(attribute, value, source);
+    const conformed = conformToAudiences(attribute, value, this.requiredTypes.get(attribute));
+    if (conformed.note) this.notes.push(`${label}: ${conformed.note}`);
+    if (conformed.ok) this.add(attribute, conformed.value, source);
+  }
 
   add(attribute: string, value: AttributeValue, source: string): void {
     const owner = this.sources.get(attribute);

@@ -2,7 +2,7 @@ import type { Configuration } from "../../src/shared/installation-config";
 import { readEngageComputation, type EngageComputation } from "./engage";
 import { mapAttributes, type MappedAttributes } from "./map-attributes";
 import { eventName, mapEvents, type EventCallType } from "./map-events";
-import type { Operation, SegmentEvent } from "./types";
+import { NO_REQUIRED_TYPES, type Operation, type RequiredTypes, type SegmentEvent } from "./types";
 
 export interface MappingResult {
   userUid: string | null;
@@ -18,8 +18,11 @@ const EVENT_CALL_TYPES: ReadonlySet<string> = new Set<EventCallType>(["track", "
 const CALL_TYPES: ReadonlySet<string> = new Set([...EVENT_CALL_TYPES, "identify", "group", "alias"]);
 const TIMESTAMP_FIELDS = ["timestamp", "originalTimestamp", "receivedAt"] as const;
 
-/** Maps one Segment message to the Personalize operations it implies, in order: merge, attributes, events. */
-export function mapEvent(event: SegmentEvent, config: Configuration): MappingResult {
+/**
+ * Maps one Segment message to the Personalize operations it implies, in order: merge, attributes, events.
+ * `requiredTypes` are the types the project's audiences need (values without a declared type are coerced to them).
+ */
+export function mapEvent(event: SegmentEvent, config: Configuration, requiredTypes: RequiredTypes = NO_REQUIRED_TYPES): MappingResult {
   const notes: string[] = [];
   const engage = readEngageComputation(event);
   const callType = typeof event.type === "string" ? event.type : "";
@@ -45,7 +48,7 @@ export function mapEvent(event: SegmentEvent, config: Configuration): MappingRes
   const merge = mergeFor(event, callType, userId, anonymousId, config.identity);
   if (merge && "operation" in merge) operations.push(merge.operation);
 
-  const mapped = mapAttributes(event, callType, config, engage, notes);
+  const mapped = mapAttributes(event, callType, config, engage, notes, requiredTypes);
   const attributeKeys = Object.keys(mapped.attributes);
   const timestamp = eventTimestamp(event);
   if (attributeKeys.length && timestamp) {

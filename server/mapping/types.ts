@@ -1,3 +1,4 @@
+import type { AttributeRequirement } from "../../src/shared/audiences";
 /**
  * A Segment message as it reaches us (segment.md §4, §6). Loose on purpose: the mapping checks every field at
  * runtime, because payloads come from third parties and are only parsed as JSON.
@@ -41,6 +42,13 @@ export interface EngagePersonasContext {
 }
 
 export type AttributeValue = string | number | boolean;
+
+/**
+ * Per attribute key, the type the project's audience rules compare it as (server/audiences derives it from the
+ * Management API): what `auto` rows, Engage values and passed-through traits are coerced to.
+ */
+export type RequiredTypes = ReadonlyMap<string, AttributeRequirement>;
+export const NO_REQUIRED_TYPES: RequiredTypes = new Map();
 
 /**
  * One Personalize Edge write derived from one Segment event. Attribute `sources` name what produced each key:

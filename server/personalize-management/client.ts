@@ -39,8 +39,8 @@ export const MANAGEMENT_TIMEOUT_MS = 10_000;
 const RATE_LIMITED_RETRIES = 2;
 const MAX_RETRY_AFTER_MS = 5000;
 
-function retryAfterMs(header: string | null): number {
-  const seconds = header !== null && /^\d+$/.test(header.trim()) ? Number(header) : 1;
+function retryAfterMs(header: string | string[] | undefined): number {
+  const seconds = typeof header === "string" && /^\d+$/.test(header.trim()) ? Number(header) : 1;
   return Math.min(Math.max(seconds, 1) * 1000, MAX_RETRY_AFTER_MS);
 }
 
@@ -100,7 +100,7 @@ export function createManagementClient(options: { limiter: RateLimiter; timeoutM
           throw error;
         }
         if (answer.status !== 429 || retries === RATE_LIMITED_RETRIES) break;
-        await new Promise((resolve) => setTimeout(resolve, retryAfterMs(answer.retryAfter)));
+        await new Promise((resolve) => setTimeout(resolve, retryAfterMs(answer.headers["retry-after"])));
       }
       if (answer.status < 200 || answer.status > 299) {
         const message = readErrorMessage(answer.body) ?? `HTTP ${answer.status}`;

@@ -9,8 +9,8 @@ export interface JsonAnswer {
   status: number;
   /** Parsed JSON; the raw text when the body is not JSON; null when empty. */
   body: unknown;
-  /** The Retry-After header as sent, if any. */
-  retryAfter: string | null;
+  /** Response headers (Retry-After and rate-limit headers are read from here). */
+  headers: Record<string, string | string[] | undefined>;
 }
 
 export class TransportError extends Error {}
@@ -30,7 +30,7 @@ const NETWORK_REASONS: Record<string, string> = {
 
 export async function requestJson(
   url: string,
-  init: { method: "GET" | "POST"; headers: Record<string, string>; body?: unknown; timeoutMs: number },
+  init: { method: "GET" | "POST" | "PATCH" | "DELETE"; headers: Record<string, string>; body?: unknown; timeoutMs: number },
 ): Promise<JsonAnswer> {
   let response;
   let text: string;
@@ -47,8 +47,7 @@ export async function requestJson(
   } catch (error) {
     throw new TransportError(describeFailure(error as Error & { code?: string }, init.timeoutMs));
   }
-  const retryAfter = response.headers["retry-after"];
-  return { status: response.statusCode, body: parseJsonOrText(text), retryAfter: typeof retryAfter === "string" ? retryAfter : null };
+  return { status: response.statusCode, body: parseJsonOrText(text), headers: response.headers };
 }
 
 function describeFailure(error: Error & { code?: string; cause?: unknown }, timeoutMs: number): string {

@@ -4,7 +4,7 @@
  * renders the n-th parameter. Bound numbers may arrive as REAL in SQLite, so bucket indexes are cast explicitly.
  */
 import type { Direction, ErrorGroup, LogAggregates, LogStatus, LogWindow } from "./types.ts";
-import type { Row } from "./rows.ts";
+import { logFilterConditions, type Row } from "./rows.ts";
 
 type Placeholder = (index: number) => string;
 
@@ -28,7 +28,11 @@ class SqlParams {
   }
 
   window(window: LogWindow): string {
-    return `installation_uid = ${this.add(window.installationUid)} AND created_at >= ${this.add(window.from)} AND created_at < ${this.add(window.to)}`;
+    const conditions = [
+      `installation_uid = ${this.add(window.installationUid)} AND created_at >= ${this.add(window.from)} AND created_at < ${this.add(window.to)}`,
+      ...(window.filter ? logFilterConditions(window.filter, (value) => this.add(value)) : []),
+    ];
+    return conditions.join(" AND ");
   }
 
   bucket(window: LogWindow, bucketMs: number): string {

@@ -1,13 +1,15 @@
 /**
- * Versioned schema, written once for both SQLite and PostgreSQL. `{{id}}` and `{{json}}` are the only
+ * Versioned schema, written once for both SQLite and PostgreSQL. `{{id}}` and `{{eventIds}}` are the only
  * dialect differences; every query in the stores uses the same tables, columns and indexes.
  */
 export interface Dialect {
   id: string;
+  /** The JSON text of `detail.eventIds` of a sync_log row, or NULL. */
+  eventIds: string;
 }
 
-export const SQLITE_DIALECT: Dialect = { id: "INTEGER PRIMARY KEY AUTOINCREMENT" };
-export const POSTGRES_DIALECT: Dialect = { id: "BIGSERIAL PRIMARY KEY" };
+export const SQLITE_DIALECT: Dialect = { id: "INTEGER PRIMARY KEY AUTOINCREMENT", eventIds: "json_extract(detail, '$.eventIds')" };
+export const POSTGRES_DIALECT: Dialect = { id: "BIGSERIAL PRIMARY KEY", eventIds: "(detail::json -> 'eventIds')::text" };
 
 export const MIGRATIONS: Array<{ version: number; name: string; sql: string }> = [
   {
@@ -123,10 +125,97 @@ CREATE TABLE inbound_staged (
 CREATE INDEX inbound_staged_by_installation ON inbound_staged (installation_uid);
 `,
   },
+  {
+    version: 5,
+    name: "a deliveries table of its own as the outbound queue; open requests and their leases move there",
+    sql: `
+CREATE TABLE deliveries (
+  log_id BIGINT PRIMARY KEY,
+  installation_uid TEXT NOT NULL,
+  direction TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  attempt INTEGER NOT NULL DEFAULT 0,
+  due_at BIGINT,
+  lease_until BIGINT,
+  request TEXT NOT NULL,
+  event_ids TEXT NOT NULL
+);
+CREATE INDEX deliveries_due ON deliveries (due_at) WHERE due_at IS NOT NULL AND lease_until IS NULL;
+CREATE INDEX deliveries_leased ON deliveries (lease_until) WHERE lease_until IS NOT NULL;
+CREATE INDEX deliveries_lane ON deliveries (installation_uid, direction, user_id, log_id);
+
+INSERT INTO deliveries (log_id, installation_uid, direction, user_id, created_at, attempt, due_at, lease_until, request, event_ids)
+  SELECT id, installation_uid, direction, user_id, created_at, attempt, next_attempt_at,
+    CASE WHEN status = 'in_flight' THEN lease_until END, payload, COALESCE({{eventIds}}, '[]')
+  FROM sync_log WHERE direction <> 'inbound' AND status IN ('pending', 'pending_retry', 'in_flight');
+UPDATE sync_log SET status = CASE WHEN status = 'in_flight' AND attempt > 0 THEN 'pending_retry'
+                                  WHEN status = 'in_flight' THEN 'pending' ELSE status END,
+    next_attempt_at = NULL, lease_until = NULL
+  WHERE direction <> 'inbound' AND status IN ('pending', 'pending_retry', 'in_flight');
+
+DROP INDEX sync_log_due;
+DROP INDEX sync_log_in_flight;
+DROP INDEX sync_log_open_lane;
+
+ALTER TABLE delivery_attempts ADD COLUMN resent INTEGER NOT NULL DEFAULT 0;
+`,
+  },
+  {
+    version: 6,
+    name: "bulk-retry jobs in the store, so that any process answers for any job",
+    sql: `
+CREATE TABLE retry_jobs (
+  id TEXT PRIMARY KEY,
+  installation_uid TEXT NOT NULL,
+  state TEXT NOT NULL,
+  filter TEXT NOT NULL,
+  matched_rows INTEGER NOT NULL DEFAULT 0,
+  total INTEGER NOT NULL DEFAULT 0,
+  processed INTEGER NOT NULL DEFAULT 0,
+  requeued INTEGER NOT NULL DEFAULT 0,
+  skipped INTEGER NOT NULL DEFAULT 0,
+  error TEXT,
+  cancel_requested INTEGER NOT NULL DEFAULT 0,
+  started_at BIGINT NOT NULL,
+  heartbeat_at BIGINT NOT NULL,
+  finished_at BIGINT
+);
+CREATE UNIQUE INDEX retry_jobs_running ON retry_jobs (installation_uid) WHERE finished_at IS NULL;
+CREATE INDEX retry_jobs_by_finish ON retry_jobs (finished_at) WHERE finished_at IS NOT NULL;
+`,
+  },
+  {
+    version: 7,
+    name: "tenant isolation: secret claims, the durable lifecycle record, refused ingest counters",
+    sql: `
+CREATE TABLE secret_claims (
+  secret_hash TEXT PRIMARY KEY,
+  installation_uid TEXT NOT NULL
+);
+CREATE INDEX secret_claims_by_installation ON secret_claims (installation_uid);
+INSERT INTO secret_claims (secret_hash, installation_uid)
+  SELECT write_key_hash, uid FROM installations WHERE write_key_hash IS NOT NULL;
+
+CREATE TABLE lifecycle_applied (
+  installation_uid TEXT PRIMARY KEY,
+  triggered_at BIGINT NOT NULL,
+  body_digest TEXT NOT NULL,
+  event TEXT NOT NULL,
+  uninstalled_at BIGINT
+);
+
+CREATE TABLE ingest_refusals (
+  installation_uid TEXT PRIMARY KEY,
+  unauthenticated BIGINT NOT NULL DEFAULT 0,
+  updated_at BIGINT NOT NULL
+);
+`,
+  },
 ];
 
 export function renderMigration(sql: string, dialect: Dialect): string {
-  return sql.replaceAll("{{id}}", dialect.id);
+  return sql.replaceAll("{{id}}", dialect.id).replaceAll("{{eventIds}}", dialect.eventIds);
 }
 
 /** How long a messageId is remembered for de-duplication (Segment: at least 24 h). */

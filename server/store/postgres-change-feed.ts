@@ -3,12 +3,15 @@
  * out exactly when its rows are committed; each store keeps one dedicated LISTEN connection and hands the notices
  * to its change listeners, its own writes included (they arrive the same way, so nothing arrives twice).
  * A notice sent while the LISTEN connection is down is lost; the dashboard still shows those rows on its next
- * query.
+ * query, and `onResumed` tells the store's workers to look for work they may have missed.
+ * The same connection LISTENs on WORK_CHANNEL, which ingest notifies when it stages a request, so that workers in
+ * other processes wake on new work instead of polling for it.
  */
 import pg from "pg";
 import type { ChangeNotice } from "./types.ts";
 
 export const CHANGE_CHANNEL = "sync_log_changes";
+export const WORK_CHANNEL = "delivery_work";
 /** PostgreSQL refuses payloads of 8000 bytes or more. */
 const MAX_PAYLOAD_BYTES = 7900;
 const RECONNECT_MIN_MS = 250;
@@ -38,8 +41,15 @@ export interface ChangeFeed {
   close(): Promise<void>;
 }
 
+export interface ChangeFeedListeners {
+  /** Rows changed (committed). */
+  onNotice(notice: ChangeNotice): void;
+  /** Something may be there for a worker: rows changed, a request was staged, or the feed resumed after a loss. */
+  onWork(): void;
+}
+
 /** Connects, LISTENs, and reconnects with backoff whenever the connection is lost. Resolves once listening. */
-export async function startChangeFeed(config: pg.ClientConfig, onNotice: (notice: ChangeNotice) => void): Promise<ChangeFeed> {
+export async function startChangeFeed(config: pg.ClientConfig, listeners: ChangeFeedListeners): Promise<ChangeFeed> {
   let client: pg.Client | null = null;
   let closed = false;
   let retryTimer: NodeJS.Timeout | null = null;
@@ -48,14 +58,14 @@ export async function startChangeFeed(config: pg.ClientConfig, onNotice: (notice
   const connect = async () => {
     const next = new pg.Client({ ...config, keepAlive: true });
     next.on("notification", (message) => {
-      if (message.channel !== CHANGE_CHANNEL || !message.payload) return;
-      onNotice(JSON.parse(message.payload) as ChangeNotice);
+      if (message.channel === CHANGE_CHANNEL && message.payload) listeners.onNotice(JSON.parse(message.payload) as ChangeNotice);
+      if (message.channel === CHANGE_CHANNEL || message.channel === WORK_CHANNEL) listeners.onWork();
     });
     next.on("error", () => reconnect(next));
     next.on("end", () => reconnect(next));
     try {
       await next.connect();
-      await next.query(`LISTEN ${CHANGE_CHANNEL}`);
+      await next.query(`LISTEN ${CHANGE_CHANNEL}; LISTEN ${WORK_CHANNEL}`);
     } catch (error) {
       void next.end().catch(() => {});
       throw error;
@@ -64,13 +74,17 @@ export async function startChangeFeed(config: pg.ClientConfig, onNotice: (notice
       await next.end();
       return;
     }
+    const resumed = lostOnce;
     client = next;
     delay = RECONNECT_MIN_MS;
+    if (resumed) listeners.onWork();
   };
 
+  let lostOnce = false;
   const reconnect = (lost: pg.Client) => {
     if (closed || client !== lost) return;
     client = null;
+    lostOnce = true;
     void lost.end().catch(() => {});
     scheduleRetry();
   };

@@ -12,59 +12,40 @@
  * Every write NOTIFYs its changed rows in the same transaction (see postgres-change-feed.ts).
  */
 import pg from "pg";
-import { startChangeFeed, changePayloads, CHANGE_CHANNEL, type ChangeFeed } from "./postgres-change-feed.ts";
+import { startChangeFeed, changePayloads, CHANGE_CHANNEL, WORK_CHANNEL, type ChangeFeed } from "./postgres-change-feed.ts";
+import { createListeners, type Listeners } from "./listeners.ts";
+import { FORGET_USER_SQL, numbered, type ForgetUserResult } from "./forget-user.ts";
+import { MIGRATIONS, POSTGRES_DIALECT, renderMigration } from "./migrations.ts";
+import { createRetryJobStore, type RetryJobStore } from "./retry-job-store.ts";
+import { postgresRunner } from "./sql-runner.ts";
+import { pruneLog } from "./retention.ts";
+import { createLogReader, type LogQueries } from "./log-reader.ts";
+import { TENANT_SQL, lifecycleRecordOf } from "./tenant-statements.ts";
 import {
-  bucketCountsSql,
-  countsSql,
-  decodeBucketCounts,
-  decodeBucketP95,
-  decodeCounts,
-  decodeErrorGroups,
-  decodeP95,
-  DELIVERY_TIME,
-  errorGroupsSql,
-  p95Sql,
-  REQUEST_LATENCY,
-  type SqlQuery,
-} from "./log-aggregates.ts";
-import { DEDUPLICATION_WINDOW_MS, MIGRATIONS, POSTGRES_DIALECT, renderMigration } from "./migrations.ts";
-import {
-  decodeAttempt,
   decodeClaimed,
   decodeInstallation,
-  decodeLogRow,
+  decodeNextDue,
   encodeInstallation,
-  logQuerySql,
-  OPEN_STATUSES_SQL,
   type Row,
 } from "./rows.ts";
 import {
+  DELIVERY_COLUMNS,
   INSERT_ROW_COLUMNS,
   INSTALLATION_COLUMNS,
   laneSuccessorSql,
-  logRowsSql,
-  retentionOf,
   settleInboundSql,
   SQL,
   toDollarParams,
-  type StatementName,
 } from "./statements.ts";
 import type { SecretBox } from "../security/secret-box.ts";
 import type {
   AttemptOutcome,
+  LifecycleRecord,
   ChangeNotice,
   ClaimedOutbound,
-  DeliveryAttempt,
-  ErrorGroup,
   FinalLogEntry,
   InboundEvent,
   Installation,
-  LogAggregates,
-  LogExtent,
-  LogQuery,
-  LogRow,
-  LogStatus,
-  LogWindow,
   OutboundPlan,
   PlanLookups,
   PlanResult,
@@ -79,6 +60,8 @@ const POOL_MAX = 10;
 const CONNECT_TIMEOUT_MS = 2000;
 const STATEMENT_TIMEOUT_MS = 30_000;
 /** Advisory lock keys (any constants, unique within this app). */
+/** Advisory lock serializing secret claims, so that a secret can only ever be claimed by one installation. */
+const SECRET_CLAIM_LOCK = 0x5e6_7106;
 const LOCK = { migrate: 0x5e6_7101, plan: 0x5e6_7102, prune: 0x5e6_7103, lanes: 0x5e6_7104, expand: 0x5e6_7105 };
 
 const DOLLAR_SQL = Object.fromEntries(
@@ -126,8 +109,10 @@ const CLOCKS = `SELECT installation_uid, user_id, attribute_clock FROM user_stat
   WHERE (installation_uid, user_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`;
 const OPEN_LANES = `SELECT lane.installation_uid, lane.direction, lane.user_id
   FROM unnest($1::text[], $2::text[], $3::text[]) AS lane(installation_uid, direction, user_id)
-  WHERE EXISTS (SELECT 1 FROM sync_log WHERE sync_log.installation_uid = lane.installation_uid
-    AND sync_log.direction = lane.direction AND sync_log.user_id = lane.user_id AND status IN ${OPEN_STATUSES_SQL})`;
+  WHERE EXISTS (SELECT 1 FROM deliveries WHERE deliveries.installation_uid = lane.installation_uid
+    AND deliveries.direction = lane.direction AND deliveries.user_id = lane.user_id)`;
+const ENQUEUE = `INSERT INTO deliveries (${DELIVERY_COLUMNS.join(", ")})
+  SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::integer[], $7::bigint[], $8::text[], $9::text[])`;
 const PLAN_INBOUND_ROWS = `UPDATE sync_log SET status = plan.status, user_id = COALESCE(plan.user_id, sync_log.user_id),
     error = plan.error, detail = plan.detail, open_requests = plan.open_requests, updated_at = $1
   FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::integer[])
@@ -136,31 +121,38 @@ const PLAN_INBOUND_ROWS = `UPDATE sync_log SET status = plan.status, user_id = C
 const UPSERT_CLOCKS = `INSERT INTO user_state (installation_uid, user_id, attribute_clock)
   SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
   ON CONFLICT (installation_uid, user_id) DO UPDATE SET attribute_clock = excluded.attribute_clock`;
-/** Expired leases first (their process died), then due heads; rows another process holds are skipped. */
+/** Expired leases first (their process died), then due heads; requests another process holds are skipped. */
 const CLAIM = `WITH expired AS (
-    SELECT id FROM sync_log WHERE status = 'in_flight' AND lease_until < $1 AND installation_uid <> ALL($4::text[])
+    SELECT log_id FROM deliveries WHERE lease_until IS NOT NULL AND lease_until < $1 AND installation_uid <> ALL($4::text[])
     ORDER BY lease_until LIMIT $2 FOR UPDATE SKIP LOCKED
   ), due AS (
-    SELECT id FROM sync_log WHERE status IN ('pending', 'pending_retry') AND next_attempt_at IS NOT NULL
-      AND next_attempt_at <= $1 AND installation_uid <> ALL($4::text[])
-    ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED
+    SELECT log_id FROM deliveries WHERE due_at IS NOT NULL AND lease_until IS NULL AND due_at <= $1
+      AND installation_uid <> ALL($4::text[])
+    ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED
   ), chosen AS (
-    SELECT id FROM (SELECT id, 0 AS rank FROM expired UNION ALL SELECT id, 1 FROM due) candidates ORDER BY rank LIMIT $2
+    SELECT log_id, resent FROM (SELECT log_id, true AS resent FROM expired UNION ALL SELECT log_id, false FROM due) candidates
+    ORDER BY resent DESC LIMIT $2
   )
-  UPDATE sync_log SET status = 'in_flight', lease_until = $3, updated_at = $1 FROM chosen WHERE sync_log.id = chosen.id
-  RETURNING sync_log.id, installation_uid, direction, user_id, created_at, attempt, payload, detail`;
+  UPDATE deliveries SET lease_until = $3 FROM chosen WHERE deliveries.log_id = chosen.log_id
+  RETURNING deliveries.*, chosen.resent`;
+/** Stages a request and wakes the workers of every process, in one statement. */
+const STAGE_AND_NOTIFY = `WITH staged AS (${toDollarParams(SQL.stage)} RETURNING id)
+  SELECT pg_notify('${WORK_CHANNEL}', '') FROM staged`;
 const NOTIFY = `SELECT pg_notify('${CHANGE_CHANNEL}', payload) FROM unnest($1::text[]) AS payload`;
 /** Recording a batch of attempts: the statements SQL.insertAttempt … SQL.promoteLane, one row of input per attempt. */
 const INSERT_ATTEMPTS = `INSERT INTO delivery_attempts
-    (log_id, installation_uid, attempt, started_at, latency_ms, http_status, response_body, error, trigger_type)
+    (log_id, installation_uid, attempt, started_at, latency_ms, http_status, response_body, error, trigger_type, resent)
   SELECT * FROM unnest($1::bigint[], $2::text[], $3::integer[], $4::bigint[], $5::integer[], $6::integer[], $7::text[],
-    $8::text[], $9::text[])`;
+    $8::text[], $9::text[], $10::integer[])`;
 const FINISH_OUTBOUND_ROWS = `UPDATE sync_log SET status = outcome.status, http_status = outcome.http_status,
-    latency_ms = outcome.latency_ms, attempt = outcome.attempt, next_attempt_at = outcome.next_attempt_at, lease_until = NULL,
-    error = outcome.error, updated_at = outcome.finished_at
-  FROM unnest($1::bigint[], $2::text[], $3::integer[], $4::integer[], $5::integer[], $6::bigint[], $7::text[], $8::bigint[])
-    AS outcome(row_id, status, http_status, latency_ms, attempt, next_attempt_at, error, finished_at)
+    latency_ms = outcome.latency_ms, attempt = outcome.attempt, error = outcome.error, updated_at = outcome.finished_at
+  FROM unnest($1::bigint[], $2::text[], $3::integer[], $4::integer[], $5::integer[], $6::text[], $7::bigint[])
+    AS outcome(row_id, status, http_status, latency_ms, attempt, error, finished_at)
   WHERE sync_log.id = outcome.row_id`;
+const AWAIT_RETRY_ROWS = `UPDATE deliveries SET attempt = retry.attempt, due_at = retry.due_at, lease_until = NULL
+  FROM unnest($1::bigint[], $2::integer[], $3::bigint[]) AS retry(row_id, attempt, due_at)
+  WHERE deliveries.log_id = retry.row_id`;
+const DEQUEUE_ROWS = "DELETE FROM deliveries WHERE log_id = ANY($1::bigint[])";
 const SETTLE_INBOUND_ROWS = `UPDATE sync_log SET ${settleInboundSql("settled.settled_at", "settled.outcome", "settled.outcome_error")}
   FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[])
     AS settled(row_id, row_installation, outcome, outcome_error, settled_at)
@@ -168,7 +160,7 @@ const SETTLE_INBOUND_ROWS = `UPDATE sync_log SET ${settleInboundSql("settled.set
 const INBOUND_AWAITS_RETRY_ROWS = `UPDATE sync_log SET status = 'pending_retry', updated_at = waiting.since
   FROM unnest($1::bigint[], $2::text[], $3::bigint[]) AS waiting(row_id, row_installation, since)
   WHERE sync_log.id = waiting.row_id AND sync_log.installation_uid = waiting.row_installation AND status = 'processing'`;
-const PROMOTE_LANES = `UPDATE sync_log SET next_attempt_at = lane.promoted_at, updated_at = lane.promoted_at
+const PROMOTE_LANES = `UPDATE deliveries SET due_at = lane.promoted_at
   FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) AS lane(lane_installation, lane_direction, lane_user, promoted_at)
   WHERE ${laneSuccessorSql("lane.lane_installation", "lane.lane_direction", "lane.lane_user")}`;
 /** Attempts recorded in one transaction at most. */
@@ -207,13 +199,12 @@ export async function openPostgresStore(url: string, secrets: SecretBox): Promis
   });
   // An idle connection the server dropped: the pool discards it and opens a new one on demand.
   pool.on("error", () => {});
-  const listeners = new Set<(notice: ChangeNotice) => void>();
+  const changes = createListeners<ChangeNotice>();
+  const work = createListeners<void>();
   try {
     await migrate(pool);
-    const feed = await startChangeFeed(connection, (notice) => {
-      for (const listener of listeners) listener(notice);
-    });
-    return new PostgresStore(pool, feed, listeners, secrets, describeDatabase(url));
+    const feed = await startChangeFeed(connection, { onNotice: changes.emit, onWork: () => work.emit() });
+    return new PostgresStore(pool, feed, { changes, work }, secrets, describeDatabase(url));
   } catch (error) {
     await pool.end();
     throw error;
@@ -251,19 +242,27 @@ function describeDatabase(url: string): string {
   return `${parsed.hostname}:${parsed.port || 5432}${parsed.pathname}`;
 }
 
+/** The log's reads come from createLogReader (merged into the class in the constructor). */
+export interface PostgresStore extends LogQueries {}
+
 export class PostgresStore implements Store {
   readonly kind = "postgres" as const;
   private closing: Promise<void> | null = null;
   private readonly pendingAttempts: PendingAttempt[] = [];
   private writingAttempts = false;
+  readonly retryJobs: RetryJobStore;
 
   constructor(
     private readonly pool: pg.Pool,
     private readonly feed: ChangeFeed,
-    private readonly listeners: Set<(notice: ChangeNotice) => void>,
+    private readonly listeners: { changes: Listeners<ChangeNotice>; work: Listeners<void> },
     private readonly secrets: SecretBox,
     private readonly database: string,
-  ) {}
+  ) {
+    const sql = postgresRunner(pool);
+    this.retryJobs = createRetryJobStore(sql);
+    Object.assign(this, createLogReader(sql));
+  }
 
   async health(): Promise<StoreHealth> {
     try {
@@ -314,8 +313,18 @@ export class PostgresStore implements Store {
     });
   }
 
+  async forgetUser(installationUid: string, userId: string): Promise<ForgetUserResult> {
+    return this.transaction(async (client) => {
+      const open = Number((await client.query(numbered(FORGET_USER_SQL.countOpen), [installationUid, userId])).rows[0].n);
+      await client.query(numbered(FORGET_USER_SQL.deleteAttempts), [installationUid, installationUid, userId]);
+      const removed = (await client.query(numbered(FORGET_USER_SQL.deleteRows), [installationUid, userId])).rowCount ?? 0;
+      await client.query(numbered(FORGET_USER_SQL.deleteClock), [installationUid, userId]);
+      return { removed, open };
+    });
+  }
+
   async stageInbound(installationUid: string, events: InboundEvent[], now: number): Promise<void> {
-    if (events.length) await this.pool.query(DOLLAR_SQL.stage, [installationUid, now, events.length, JSON.stringify(events)]);
+    if (events.length) await this.pool.query(STAGE_AND_NOTIFY, [installationUid, now, events.length, JSON.stringify(events)]);
   }
 
   async expandStaged(maxEvents: number): Promise<number> {
@@ -389,9 +398,66 @@ export class PostgresStore implements Store {
     });
   }
 
-  async unsettledBacklog(): Promise<number> {
-    const [row] = await this.rows(DOLLAR_SQL.backlog, []);
+  async unsettledBacklog(installationUid?: string): Promise<number> {
+    const [row] = installationUid === undefined
+      ? await this.rows(DOLLAR_SQL.backlog, [])
+      : await this.rows(DOLLAR_SQL.installationBacklog, [installationUid, installationUid]);
     return Number(row.n);
+  }
+
+  async claimSecrets(installationUid: string, secretHashes: string[]): Promise<string | null> {
+    return this.transaction(async (client) => {
+      // One claim at a time across processes: two installations saving the same new secret cannot both win.
+      await client.query("SELECT pg_advisory_xact_lock($1)", [SECRET_CLAIM_LOCK]);
+      if (secretHashes.length) {
+        const taken = await client.query(toDollarParams(TENANT_SQL.claimedByOthers(secretHashes.length)), [installationUid, ...secretHashes]);
+        if (taken.rows.length) return String(taken.rows[0].secret_hash);
+      }
+      await client.query(toDollarParams(TENANT_SQL.releaseClaims), [installationUid]);
+      for (const hash of new Set(secretHashes)) await client.query(toDollarParams(TENANT_SQL.claim), [hash, installationUid]);
+      return null;
+    });
+  }
+
+  async advanceLifecycle(installationUid: string, entry: LifecycleRecord): Promise<boolean> {
+    const result = await this.pool.query(toDollarParams(TENANT_SQL.advanceLifecycle), [
+      installationUid,
+      entry.triggeredAt,
+      entry.bodyDigest,
+      entry.event,
+      entry.uninstalledAt,
+    ]);
+    return (result.rowCount ?? 0) > 0;
+  }
+
+  async lifecycleRecord(installationUid: string): Promise<LifecycleRecord | null> {
+    const [row] = await this.rows(toDollarParams(TENANT_SQL.lifecycleRecord), [installationUid]);
+    return lifecycleRecordOf(row);
+  }
+
+  async restoreLifecycle(installationUid: string, applied: LifecycleRecord, previous: LifecycleRecord | null): Promise<void> {
+    if (previous) {
+      await this.pool.query(toDollarParams(TENANT_SQL.restoreLifecycle), [
+        previous.triggeredAt,
+        previous.bodyDigest,
+        previous.event,
+        previous.uninstalledAt,
+        installationUid,
+        applied.bodyDigest,
+      ]);
+    } else await this.pool.query(toDollarParams(TENANT_SQL.forgetLifecycle), [installationUid, applied.bodyDigest]);
+  }
+
+  async countRefusals(counts: ReadonlyMap<string, number>, now: number): Promise<void> {
+    if (counts.size === 0) return;
+    await this.transaction(async (client) => {
+      for (const [uid, count] of counts) await client.query(toDollarParams(TENANT_SQL.countRefusals), [uid, count, now]);
+    });
+  }
+
+  async unauthenticatedRefusals(installationUid: string): Promise<number> {
+    const [row] = await this.rows(toDollarParams(TENANT_SQL.refusals), [installationUid]);
+    return row ? Number(row.unauthenticated) : 0;
   }
 
   async enqueueOutbound(plans: OutboundPlan[], now: number): Promise<number[]> {
@@ -510,12 +576,16 @@ export class PostgresStore implements Store {
       lanes.map((lane) => lane.userId),
     ]);
     const busy = new Set(openRows.map((row) => laneKey(String(row.installation_uid), String(row.direction), String(row.user_id))));
-    return insertRows(
+    const heads = outbound.map((out) => {
+      const lane = laneKey(out.installationUid, out.direction, out.userId);
+      const head = !busy.has(lane);
+      busy.add(lane);
+      return head;
+    });
+    const requests = outbound.map((out) => json(out.request));
+    const inserted = await insertRows(
       client,
-      outbound.map((out) => {
-        const lane = laneKey(out.installationUid, out.direction, out.userId);
-        const head = !busy.has(lane);
-        busy.add(lane);
+      outbound.map((out, index) => {
         return {
           installation_uid: out.installationUid,
           created_at: now,
@@ -527,19 +597,31 @@ export class PostgresStore implements Store {
           event_type: out.eventType,
           event_name: out.eventName,
           http_status: null,
-          next_attempt_at: head ? now : null,
+          next_attempt_at: null,
           error: null,
-          payload: json(out.request),
+          payload: requests[index],
           detail: json({ ...out.detail, eventIds: out.eventIds }),
         };
       }),
       ids,
     );
+    await client.query(ENQUEUE, [
+      inserted,
+      outbound.map((out) => out.installationUid),
+      outbound.map((out) => out.direction),
+      outbound.map((out) => out.userId),
+      outbound.map(() => now),
+      outbound.map(() => 0),
+      heads.map((head) => (head ? now : null)),
+      requests,
+      outbound.map((out) => json(out.eventIds)),
+    ]);
+    return inserted;
   }
 
   async claimOutbound(limit: number, now: number, leaseMs: number, excludeInstallations: string[]): Promise<ClaimedOutbound[]> {
     const rows = await this.rows(CLAIM, [now, limit, now + leaseMs, excludeInstallations]);
-    return rows.map(decodeClaimed);
+    return rows.map((row) => decodeClaimed(row, Boolean(row.resent)));
   }
 
   /**
@@ -577,7 +659,7 @@ export class PostgresStore implements Store {
 
   async releaseOutbound(ids: number[], now: number): Promise<void> {
     await this.transaction(async (client) => {
-      for (const id of ids) await client.query(DOLLAR_SQL.releaseRow, [now, now, id]);
+      for (const id of ids) await client.query(DOLLAR_SQL.releaseRow, [now, id]);
     });
   }
 
@@ -588,8 +670,11 @@ export class PostgresStore implements Store {
       for (const id of ids) {
         const [row] = (await client.query(DOLLAR_SQL.retryable, [installationUid, id])).rows as Row[];
         if (!row) continue;
-        await client.query(DOLLAR_SQL.requeue, [now, now, id]);
+        await client.query(DOLLAR_SQL.requeue, [now, id]);
         const eventIds = (JSON.parse(String(row.detail ?? "{}")) as { eventIds?: number[] }).eventIds ?? [];
+        await client.query(DOLLAR_SQL.enqueue, [
+          id, installationUid, row.direction, row.user_id, row.created_at, row.attempt, now, row.payload, json(eventIds),
+        ]);
         for (const eventId of eventIds) await client.query(DOLLAR_SQL.reopenInbound, [now, eventId, installationUid]);
         requeued.push(id);
         touched.push(id, ...eventIds);
@@ -599,49 +684,15 @@ export class PostgresStore implements Store {
     });
   }
 
-  async queryLog(query: LogQuery): Promise<LogRow[]> {
-    const { sql, params } = logQuerySql(query, (index) => `$${index}`);
-    return (await this.rows(sql, params)).map(decodeLogRow);
-  }
-
-  async getLogRows(installationUid: string, ids: number[]): Promise<LogRow[]> {
-    if (ids.length === 0) return [];
-    return (await this.rows(toDollarParams(logRowsSql(ids)), [installationUid, ...ids])).map(decodeLogRow);
-  }
-
-  async getAttempts(installationUid: string, logId: number): Promise<DeliveryAttempt[]> {
-    return (await this.rows(DOLLAR_SQL.attempts, [installationUid, logId])).map(decodeAttempt);
-  }
-
-  async aggregateLog(window: LogWindow, bucketMs: number): Promise<LogAggregates> {
-    const placeholder = (index: number) => `$${index}`;
-    const [counts, buckets, latency, latencyByBucket, delivery] = await Promise.all([
-      this.all(countsSql(window, placeholder)),
-      this.all(bucketCountsSql(window, bucketMs, placeholder)),
-      this.all(p95Sql(window, REQUEST_LATENCY.value, REQUEST_LATENCY.condition, placeholder)),
-      this.all(p95Sql(window, REQUEST_LATENCY.value, REQUEST_LATENCY.condition, placeholder, bucketMs)),
-      this.all(p95Sql(window, DELIVERY_TIME.value, DELIVERY_TIME.condition, placeholder)),
-    ]);
-    return {
-      counts: decodeCounts(counts),
-      buckets: decodeBucketCounts(buckets, window, bucketMs),
-      requestLatencyP95: decodeP95(latency[0]),
-      requestLatencyP95ByBucket: decodeBucketP95(latencyByBucket, window, bucketMs),
-      deliveryP95: decodeP95(delivery[0]),
-    };
-  }
-
-  async groupErrors(window: LogWindow, statuses: LogStatus[], limit: number, samples: number): Promise<ErrorGroup[]> {
-    if (statuses.length === 0) return [];
-    return decodeErrorGroups(await this.all(errorGroupsSql(window, statuses, samples, (index) => `$${index}`)), limit);
-  }
-
-  async logExtent(installationUid: string): Promise<LogExtent> {
-    const [[count], [oldest]] = await Promise.all([
-      this.rows(DOLLAR_SQL.rowCount, [installationUid]),
-      this.rows(DOLLAR_SQL.oldestRow, [installationUid]),
-    ]);
-    return { rows: Number(count.n), oldestAt: oldest ? Number(oldest.created_at) : null };
+  async retryNow(installationUid: string, ids: number[], now: number): Promise<number[]> {
+    return this.transaction(async (client) => {
+      const due: number[] = [];
+      for (const id of ids) {
+        if ((await client.query(DOLLAR_SQL.retryNow, [now, installationUid, id])).rowCount) due.push(id);
+      }
+      await notify(client, new Map([[installationUid, due]]));
+      return due;
+    });
   }
 
   /** One process prunes at a time; the others skip (each worker process prunes every minute). */
@@ -650,18 +701,7 @@ export class PostgresStore implements Store {
       const [{ locked }] = (await client.query("SELECT pg_try_advisory_lock($1) AS locked", [LOCK.prune])).rows;
       if (!locked) return 0;
       try {
-        const changes = async (statement: StatementName, params: unknown[]) => (await client.query(DOLLAR_SQL[statement], params)).rowCount ?? 0;
-        let removed = 0;
-        for (const installation of (await client.query(DOLLAR_SQL.installationsForPrune)).rows) {
-          const uid = String(installation.uid);
-          const { days, maxRows } = retentionOf(String(installation.configuration));
-          removed += await changes("pruneOld", [uid, now - days * 86_400_000]);
-          const [boundary] = (await client.query(DOLLAR_SQL.capBoundary, [uid, maxRows])).rows;
-          if (boundary) removed += await changes("pruneOverCap", [uid, boundary.id]);
-          if (removed > 0) await changes("pruneAttempts", [uid]);
-        }
-        await changes("pruneSeen", [now - DEDUPLICATION_WINDOW_MS]);
-        return removed;
+        return await pruneLog(postgresRunner(client), now);
       } finally {
         await client.query("SELECT pg_advisory_unlock($1)", [LOCK.prune]);
       }
@@ -669,16 +709,21 @@ export class PostgresStore implements Store {
   }
 
   onChange(listener: (notice: ChangeNotice) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.listeners.changes.add(listener);
+  }
+
+  /** Work notices arrive through the LISTEN connection, this process's own writes included. */
+  onWork(listener: () => void): () => void {
+    return this.listeners.work.add(listener);
+  }
+
+  async nextDueAt(): Promise<number | null> {
+    const [row] = await this.rows(DOLLAR_SQL.nextDue, []);
+    return decodeNextDue(row);
   }
 
   private async rows(sql: string, params: unknown[]): Promise<Row[]> {
     return (await this.pool.query(sql, params)).rows;
-  }
-
-  private all(query: SqlQuery): Promise<Row[]> {
-    return this.rows(query.sql, query.params);
   }
 
   /** BEGIN … COMMIT on one pooled connection. */
@@ -759,6 +804,7 @@ async function writeAttemptBatch(client: pg.PoolClient, batch: PendingAttempt[])
       finished.map((f) => f.outcome.responseBody),
       finished.map((f) => f.error),
       finished.map((f) => f.trigger),
+      finished.map((f) => (f.row.resent ? 1 : 0)),
     ],
   });
   await client.query({
@@ -770,13 +816,24 @@ async function writeAttemptBatch(client: pg.PoolClient, batch: PendingAttempt[])
       finished.map((f) => f.outcome.httpStatus),
       finished.map((f) => f.outcome.latencyMs),
       finished.map((f) => f.attempt),
-      finished.map((f) => (f.outcome.status === "pending_retry" ? f.outcome.nextAttemptAt : null)),
       finished.map((f) => f.error),
       finished.map((f) => f.now),
     ],
   });
   const retrying = finished.filter((f) => f.outcome.status === "pending_retry");
   const final = finished.filter((f) => f.outcome.status !== "pending_retry");
+  if (retrying.length) {
+    await client.query({
+      name: "await-retry-rows",
+      text: AWAIT_RETRY_ROWS,
+      values: [
+        retrying.map((f) => f.row.id),
+        retrying.map((f) => f.attempt),
+        retrying.map((f) => (f.outcome.status === "pending_retry" ? f.outcome.nextAttemptAt : null)),
+      ],
+    });
+  }
+  if (final.length) await client.query({ name: "dequeue-rows", text: DEQUEUE_ROWS, values: [final.map((f) => f.row.id)] });
   const waiting = retrying.flatMap((f) => f.row.eventIds.map((id) => ({ id, f })));
   if (waiting.length) {
     await client.query({

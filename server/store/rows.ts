@@ -4,12 +4,19 @@ import {
   serverConfigurationSchema,
 } from "../../src/shared/installation-config.ts";
 import type { SecretBox } from "../security/secret-box.ts";
-import type { ClaimedOutbound, DeliveryAttempt, Direction, Installation, LogQuery, LogRow, LogStatus } from "./types.ts";
+import type { ClaimedOutbound, DeliveryAttempt, Direction, Installation, LogQuery, LogRow, LogRowFilter, LogStatus } from "./types.ts";
 
 export type Row = Record<string, unknown>;
 
-/** Rows a lane still waits on. */
-export const OPEN_STATUSES_SQL = "('pending', 'pending_retry', 'in_flight')";
+/**
+ * A log row as the UI sees it: the stored row, with what only the deliveries queue knows (a held lease shows as
+ * `in_flight`, the due time of a lane's head as `next_attempt_at`). Filters name the log's columns as `sync_log.`.
+ */
+export const LOG_ROW_SELECT = `SELECT sync_log.*, deliveries.due_at AS queue_due_at, deliveries.lease_until AS queue_lease_until
+  FROM sync_log LEFT JOIN deliveries ON deliveries.log_id = sync_log.id`;
+const SHOWN_STATUS = "(CASE WHEN deliveries.lease_until IS NOT NULL THEN 'in_flight' ELSE sync_log.status END)";
+/** Statuses only a request still in the queue can have; it is stored as `pending` or `pending_retry`. */
+const QUEUED_STATUSES: readonly LogStatus[] = ["pending", "pending_retry", "in_flight"];
 /** Rows retention may delete: never anything accepted and not yet settled. */
 export const PRUNABLE_STATUSES_SQL =
   "('delivered', 'filtered', 'rejected', 'deduplicated', 'failed', 'dead_lettered')";
@@ -53,7 +60,7 @@ export function decodeLogRow(row: Row): LogRow {
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
     direction: String(row.direction) as Direction,
-    status: String(row.status) as LogStatus,
+    status: (row.queue_lease_until === null || row.queue_lease_until === undefined ? String(row.status) : "in_flight") as LogStatus,
     userId: nullableString(row.user_id),
     messageId: nullableString(row.message_id),
     eventType: nullableString(row.event_type),
@@ -61,25 +68,32 @@ export function decodeLogRow(row: Row): LogRow {
     httpStatus: nullableNumber(row.http_status),
     latencyMs: nullableNumber(row.latency_ms),
     attempt: Number(row.attempt),
-    nextAttemptAt: nullableNumber(row.next_attempt_at),
+    nextAttemptAt: nullableNumber(row.queue_due_at),
     error: nullableString(row.error),
     payload: parseJson(row.payload),
     detail: (parseJson(row.detail) as Record<string, unknown> | null) ?? {},
   };
 }
 
-export function decodeClaimed(row: Row): ClaimedOutbound {
-  const detail = (parseJson(row.detail) as { eventIds?: number[] } | null) ?? {};
+/** A deliveries row, claimed; `resent` when its previous lease ran out. */
+export function decodeClaimed(row: Row, resent: boolean): ClaimedOutbound {
   return {
-    id: Number(row.id),
+    id: Number(row.log_id),
     installationUid: String(row.installation_uid),
     direction: String(row.direction) as ClaimedOutbound["direction"],
     userId: String(row.user_id),
     createdAt: Number(row.created_at),
     attempt: Number(row.attempt),
-    request: parseJson(row.payload) as ClaimedOutbound["request"],
-    eventIds: detail.eventIds ?? [],
+    request: parseJson(row.request) as ClaimedOutbound["request"],
+    eventIds: parseJson(row.event_ids) as number[],
+    resent,
   };
+}
+
+/** The `nextDue` statement's row: the earlier of the next due time and the next lease end. */
+export function decodeNextDue(row: Row | undefined): number | null {
+  const times = [row?.due, row?.lease].filter((at) => at !== null && at !== undefined).map(Number);
+  return times.length ? Math.min(...times) : null;
 }
 
 export function decodeAttempt(row: Row): DeliveryAttempt {
@@ -93,11 +107,40 @@ export function decodeAttempt(row: Row): DeliveryAttempt {
     responseBody: String(row.response_body),
     error: nullableString(row.error),
     trigger: String(row.trigger_type) as DeliveryAttempt["trigger"],
+    resent: Boolean(Number(row.resent)),
   };
 }
 
 const ID_BOUND_MARGIN_MS = 5 * 60_000;
 const MAX_ID = "9223372036854775807";
+
+/** The SQL conditions of a row filter; `bind(value)` adds a parameter and returns its placeholder. */
+export function logFilterConditions(filter: LogRowFilter, bind: (value: unknown) => string): string[] {
+  const where: string[] = [];
+  const list = (values: readonly unknown[]) => values.map(bind).join(", ");
+  if (filter.directions?.length) where.push(`sync_log.direction IN (${list(filter.directions)})`);
+  if (filter.statuses?.length) {
+    // In flight is not stored: a request the queue has leased is stored as pending or pending_retry.
+    const stored = new Set(filter.statuses.filter((status) => status !== "in_flight"));
+    if (filter.statuses.includes("in_flight")) stored.add("pending").add("pending_retry");
+    where.push(`sync_log.status IN (${list([...stored])})`);
+  }
+  if (filter.eventType) where.push(`sync_log.event_type = ${bind(filter.eventType)}`);
+  if (filter.eventName) where.push(`sync_log.event_name = ${bind(filter.eventName)}`);
+  if (filter.userId) where.push(`sync_log.user_id = ${bind(filter.userId)}`);
+  if (filter.messageId) where.push(`sync_log.message_id = ${bind(filter.messageId)}`);
+  if (filter.httpStatus !== undefined) where.push(`sync_log.http_status = ${bind(filter.httpStatus)}`);
+  // Written as the expression of the sync_log_by_status_class index, which yields rows already in id order.
+  if (filter.httpStatusClass !== undefined) where.push(`sync_log.http_status / 100 = ${bind(filter.httpStatusClass)}`);
+  if (filter.hideTwoWayChecks) where.push("(sync_log.event_type IS NULL OR sync_log.event_type <> 'manifest')");
+  if (filter.errorText) {
+    // The explicit IS NOT NULL lets the planner use the partial index of rows with an error.
+    where.push("sync_log.error IS NOT NULL");
+    const literal = filter.errorText.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);
+    where.push(`lower(sync_log.error) LIKE ${bind(`%${literal}%`)} ESCAPE '\\'`);
+  }
+  return where;
+}
 
 /** Builds the filtered, newest-first log query; `placeholder(n)` renders the n-th parameter (`?` or `$n`). */
 export function logQuerySql(query: LogQuery, placeholder: (index: number) => string): { sql: string; params: unknown[] } {
@@ -114,22 +157,15 @@ export function logQuerySql(query: LogQuery, placeholder: (index: number) => str
     });
     where.push(`${column} IN (${marks.join(", ")})`);
   };
-  add((p) => `installation_uid = ${p}`, query.installationUid);
-  if (query.directions?.length) addList("direction", query.directions);
-  if (query.statuses?.length) addList("status", query.statuses);
-  if (query.eventType) add((p) => `event_type = ${p}`, query.eventType);
-  if (query.eventName) add((p) => `event_name = ${p}`, query.eventName);
-  if (query.userId) add((p) => `user_id = ${p}`, query.userId);
-  if (query.messageId) add((p) => `message_id = ${p}`, query.messageId);
-  if (query.httpStatus !== undefined) add((p) => `http_status = ${p}`, query.httpStatus);
-  // Written as the expression of the sync_log_by_status_class index, which yields rows already in id order.
-  if (query.httpStatusClass !== undefined) add((p) => `http_status / 100 = ${p}`, query.httpStatusClass);
-  if (query.errorText) {
-    // The explicit IS NOT NULL lets the planner use the partial index of rows with an error.
-    where.push("error IS NOT NULL");
-    const literal = query.errorText.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);
-    add((p) => `lower(error) LIKE ${p} ESCAPE '\\'`, `%${literal}%`);
-  }
+  add((p) => `sync_log.installation_uid = ${p}`, query.installationUid);
+  where.push(
+    ...logFilterConditions(query, (value) => {
+      params.push(value);
+      return placeholder(params.length);
+    }),
+  );
+  // Only the log's own query joins the queue, so only it can tell a leased request (in flight) from a waiting one.
+  if (query.statuses?.some((status) => QUEUED_STATUSES.includes(status))) addList(SHOWN_STATUS, query.statuses);
   // A time bound is also applied as an id bound, so that the newest-first scan seeks to it instead of sorting the
   // whole range (`+` keeps SQLite off the created_at index). Ids grow with created_at; the margin covers rows
   // committed slightly out of clock order, and the exact created_at test still decides.
@@ -139,21 +175,21 @@ export function logQuerySql(query: LogQuery, placeholder: (index: number) => str
       AND created_at >= ${placeholder(params.length)} ORDER BY created_at, id LIMIT 1), ${MAX_ID})`;
   };
   if (query.from !== undefined) {
-    add((p) => `+created_at >= ${p}`, query.from);
-    where.push(`id >= ${firstIdFrom(query.from - ID_BOUND_MARGIN_MS)}`);
+    add((p) => `+sync_log.created_at >= ${p}`, query.from);
+    where.push(`sync_log.id >= ${firstIdFrom(query.from - ID_BOUND_MARGIN_MS)}`);
   }
   if (query.to !== undefined) {
-    add((p) => `+created_at < ${p}`, query.to);
-    where.push(`id < ${firstIdFrom(query.to + ID_BOUND_MARGIN_MS)}`);
+    add((p) => `+sync_log.created_at < ${p}`, query.to);
+    where.push(`sync_log.id < ${firstIdFrom(query.to + ID_BOUND_MARGIN_MS)}`);
   }
-  if (query.beforeId !== undefined) add((p) => `id < ${p}`, query.beforeId);
+  if (query.beforeId !== undefined) add((p) => `sync_log.id < ${p}`, query.beforeId);
   if (query.ids) {
-    if (query.ids.length) addList("id", query.ids);
+    if (query.ids.length) addList("sync_log.id", query.ids);
     else where.push("1 = 0");
   }
   params.push(query.limit);
   return {
-    sql: `SELECT * FROM sync_log WHERE ${where.join(" AND ")} ORDER BY id DESC LIMIT ${placeholder(params.length)}`,
+    sql: `${LOG_ROW_SELECT} WHERE ${where.join(" AND ")} ORDER BY sync_log.id DESC LIMIT ${placeholder(params.length)}`,
     params,
   };
 }

@@ -4,52 +4,35 @@
  * crash (kill -9), which is the failure this store guards against (not power loss of the host).
  */
 import Database from "better-sqlite3";
-import { mkdirSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import { MIGRATIONS, SQLITE_DIALECT, renderMigration } from "./migrations.ts";
+import { createRetryJobStore, type RetryJobStore } from "./retry-job-store.ts";
+import { FORGET_USER_SQL, type ForgetUserResult } from "./forget-user.ts";
 import { startCheckpointer, type Checkpointer } from "./sqlite-checkpointer.ts";
+import { sqliteRunner } from "./sql-runner.ts";
+import { createListeners } from "./listeners.ts";
+import { pruneLog } from "./retention.ts";
+import { createLogReader, type LogQueries } from "./log-reader.ts";
+import { startSqliteReader, type SqliteReader } from "./sqlite-reader.ts";
 import {
-  decodeAttempt,
   decodeClaimed,
   decodeInstallation,
-  decodeLogRow,
+  decodeNextDue,
   encodeInstallation,
-  logQuerySql,
-  OPEN_STATUSES_SQL,
   type Row,
 } from "./rows.ts";
-import { BOUND_DIRECTION, INSTALLATION_COLUMNS, logRowsSql, retentionOf, SQL } from "./statements.ts";
-import { DEDUPLICATION_WINDOW_MS } from "./migrations.ts";
-import {
-  bucketCountsSql,
-  countsSql,
-  decodeBucketCounts,
-  decodeBucketP95,
-  decodeCounts,
-  decodeErrorGroups,
-  decodeP95,
-  DELIVERY_TIME,
-  errorGroupsSql,
-  p95Sql,
-  REQUEST_LATENCY,
-  type SqlQuery,
-} from "./log-aggregates.ts";
+import { INSTALLATION_COLUMNS, SQL } from "./statements.ts";
+import { TENANT_SQL, lifecycleRecordOf } from "./tenant-statements.ts";
 import type { SecretBox } from "../security/secret-box.ts";
 import type {
   AttemptOutcome,
+  LifecycleRecord,
   ChangeNotice,
   ClaimedOutbound,
-  DeliveryAttempt,
-  ErrorGroup,
   FinalLogEntry,
   InboundEvent,
   Installation,
-  LogAggregates,
-  LogExtent,
-  LogQuery,
-  LogRow,
-  LogStatus,
-  LogWindow,
   OutboundPlan,
   PlanLookups,
   PlanResult,
@@ -59,7 +42,10 @@ import type {
 } from "./types.ts";
 
 export function openSqliteStore(path: string, secrets: SecretBox): SqliteStore {
-  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+  if (path !== ":memory:") {
+    mkdirSync(dirname(path), { recursive: true });
+    restrictToOwner(path);
+  }
   const db = new Database(path);
   db.pragma("journal_mode = WAL");
   db.pragma("synchronous = NORMAL");
@@ -88,6 +74,15 @@ const SQLITE_DEFAULT_AUTOCHECKPOINT_PAGES = 1000;
 /** After a checkpoint the WAL restarts from its head; this caps the file size it keeps from a burst. */
 const JOURNAL_SIZE_LIMIT = 64 * 1024 * 1024;
 
+/**
+ * The database holds every installation's events: the file is created (or narrowed) to mode 0600 before SQLite
+ * opens it, and SQLite gives its -wal and -shm files the mode of the database file.
+ */
+function restrictToOwner(path: string): void {
+  closeSync(openSync(path, "a", 0o600));
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(file)) chmodSync(file, 0o600);
+}
+
 function migrate(db: Database.Database): void {
   db.exec(SQL.createMigrationsTable);
   const applied = new Set((db.prepare(SQL.appliedMigrations).all() as Array<{ version: number }>).map((r) => r.version));
@@ -109,10 +104,16 @@ interface QueuedAttempt {
   reject(error: unknown): void;
 }
 
+/** The log's reads come from createLogReader (merged into the class in the constructor). */
+export interface SqliteStore extends LogQueries {}
+
 export class SqliteStore implements Store {
   readonly kind = "sqlite" as const;
   checkpointer: Checkpointer | null = null;
-  private readonly listeners = new Set<(notice: ChangeNotice) => void>();
+  readonly retryJobs: RetryJobStore;
+  private readonly readerThread: SqliteReader | null;
+  private readonly changes = createListeners<ChangeNotice>();
+  private readonly work = createListeners<void>();
   private attemptQueue: QueuedAttempt[] = [];
   private readonly statements;
 
@@ -121,6 +122,10 @@ export class SqliteStore implements Store {
     private readonly secrets: SecretBox,
     private readonly path: string,
   ) {
+    this.retryJobs = createRetryJobStore(sqliteRunner(db));
+    // An in-memory database has no file a second connection could open: it reads on the event loop.
+    this.readerThread = path === ":memory:" ? null : startSqliteReader(path);
+    Object.assign(this, createLogReader(this.readerThread ?? sqliteRunner(db)));
     const p = (sql: string) => db.prepare(sql);
     this.statements = {
       getInstallation: p(SQL.getInstallation),
@@ -137,38 +142,35 @@ export class SqliteStore implements Store {
       markSeen: p("INSERT INTO seen_messages (installation_uid, message_id, seen_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING"),
       insertRow: p(SQL.insertRow),
       backlog: p(SQL.backlog),
+      installationBacklog: p(SQL.installationBacklog),
       selectQueued: p(SQL.selectQueued),
       selectClock: p("SELECT attribute_clock FROM user_state WHERE installation_uid = ? AND user_id = ?"),
       upsertClock: p(`INSERT INTO user_state (installation_uid, user_id, attribute_clock) VALUES (?, ?, ?)
           ON CONFLICT (installation_uid, user_id) DO UPDATE SET attribute_clock = excluded.attribute_clock`),
       planInboundRow: p(`UPDATE sync_log SET status = ?, user_id = COALESCE(?, user_id), error = ?, detail = ?,
           open_requests = ?, updated_at = ? WHERE id = ?`),
-      laneOpen: p(`SELECT 1 FROM sync_log WHERE installation_uid = ? AND direction = ${BOUND_DIRECTION} AND user_id = ?
-          AND status IN ${OPEN_STATUSES_SQL} LIMIT 1`),
-      dueRows: p(`SELECT id, installation_uid, direction, user_id, created_at, attempt, payload, detail FROM sync_log
-          WHERE status IN ('pending', 'pending_retry') AND next_attempt_at IS NOT NULL AND next_attempt_at <= ?
-          ORDER BY next_attempt_at LIMIT ?`),
-      expiredLeases: p(`SELECT id, installation_uid, direction, user_id, created_at, attempt, payload, detail FROM sync_log
-          WHERE status = 'in_flight' AND lease_until < ? ORDER BY lease_until LIMIT ?`),
-      markInFlight: p("UPDATE sync_log SET status = 'in_flight', lease_until = ?, updated_at = ? WHERE id = ?"),
+      laneOpen: p(SQL.laneOpen),
+      nextDue: p(SQL.nextDue),
+      enqueue: p(SQL.enqueue),
+      dueRows: p(`SELECT * FROM deliveries WHERE due_at IS NOT NULL AND lease_until IS NULL AND due_at <= ?
+          ORDER BY due_at LIMIT ?`),
+      expiredLeases: p("SELECT * FROM deliveries WHERE lease_until IS NOT NULL AND lease_until < ? ORDER BY lease_until LIMIT ?"),
+      lease: p("UPDATE deliveries SET lease_until = ? WHERE log_id = ?"),
       insertAttempt: p(SQL.insertAttempt),
       finishOutbound: p(SQL.finishOutbound),
+      awaitRetry: p(SQL.awaitRetry),
+      dequeue: p(SQL.dequeue),
       settleInbound: p(SQL.settleInbound),
       inboundAwaitsRetry: p(SQL.inboundAwaitsRetry),
       promoteLane: p(SQL.promoteLane),
       releaseRow: p(SQL.releaseRow),
+      retryNow: p(SQL.retryNow),
       retryable: p(SQL.retryable),
       requeue: p(SQL.requeue),
       reopenInbound: p(SQL.reopenInbound),
       attempts: p(SQL.attempts),
       rowCount: p(SQL.rowCount),
       oldestRow: p(SQL.oldestRow),
-      installationsForPrune: p(SQL.installationsForPrune),
-      pruneOld: p(SQL.pruneOld),
-      capBoundary: p(SQL.capBoundary),
-      pruneOverCap: p(SQL.pruneOverCap),
-      pruneAttempts: p(SQL.pruneAttempts),
-      pruneSeen: p(SQL.pruneSeen),
     };
   }
 
@@ -182,6 +184,7 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.readerThread?.close();
     await this.checkpointer?.stop();
     this.checkpointer = null;
     if (this.db.open) this.db.close();
@@ -211,8 +214,20 @@ export class SqliteStore implements Store {
     })();
   }
 
+  async forgetUser(installationUid: string, userId: string): Promise<ForgetUserResult> {
+    return this.db.transaction(() => {
+      const open = Number((this.db.prepare(FORGET_USER_SQL.countOpen).get(installationUid, userId) as { n: number }).n);
+      this.db.prepare(FORGET_USER_SQL.deleteAttempts).run(installationUid, installationUid, userId);
+      const removed = this.db.prepare(FORGET_USER_SQL.deleteRows).run(installationUid, userId).changes;
+      this.db.prepare(FORGET_USER_SQL.deleteClock).run(installationUid, userId);
+      return { removed, open };
+    })();
+  }
+
   async stageInbound(installationUid: string, events: InboundEvent[], now: number): Promise<void> {
-    if (events.length) this.statements.stage.run(installationUid, now, events.length, JSON.stringify(events));
+    if (events.length === 0) return;
+    this.statements.stage.run(installationUid, now, events.length, JSON.stringify(events));
+    this.work.emit();
   }
 
   async expandStaged(maxEvents: number): Promise<number> {
@@ -282,8 +297,55 @@ export class SqliteStore implements Store {
     return ids;
   }
 
-  async unsettledBacklog(): Promise<number> {
-    return (this.statements.backlog.get() as { n: number }).n;
+  async unsettledBacklog(installationUid?: string): Promise<number> {
+    const row = installationUid === undefined
+      ? this.statements.backlog.get()
+      : this.statements.installationBacklog.get(installationUid, installationUid);
+    return (row as { n: number }).n;
+  }
+
+  async claimSecrets(installationUid: string, secretHashes: string[]): Promise<string | null> {
+    return this.db.transaction(() => {
+      if (secretHashes.length) {
+        const taken = this.db.prepare(TENANT_SQL.claimedByOthers(secretHashes.length)).get(installationUid, ...secretHashes) as Row | undefined;
+        if (taken) return String(taken.secret_hash);
+      }
+      this.db.prepare(TENANT_SQL.releaseClaims).run(installationUid);
+      const claim = this.db.prepare(TENANT_SQL.claim);
+      for (const hash of new Set(secretHashes)) claim.run(hash, installationUid);
+      return null;
+    }).immediate();
+  }
+
+  async advanceLifecycle(installationUid: string, entry: LifecycleRecord): Promise<boolean> {
+    const { changes } = this.db
+      .prepare(TENANT_SQL.advanceLifecycle)
+      .run(installationUid, entry.triggeredAt, entry.bodyDigest, entry.event, entry.uninstalledAt);
+    return changes > 0;
+  }
+
+  async lifecycleRecord(installationUid: string): Promise<LifecycleRecord | null> {
+    return lifecycleRecordOf(this.db.prepare(TENANT_SQL.lifecycleRecord).get(installationUid) as Row | undefined);
+  }
+
+  async restoreLifecycle(installationUid: string, applied: LifecycleRecord, previous: LifecycleRecord | null): Promise<void> {
+    if (previous) {
+      this.db
+        .prepare(TENANT_SQL.restoreLifecycle)
+        .run(previous.triggeredAt, previous.bodyDigest, previous.event, previous.uninstalledAt, installationUid, applied.bodyDigest);
+    } else this.db.prepare(TENANT_SQL.forgetLifecycle).run(installationUid, applied.bodyDigest);
+  }
+
+  async countRefusals(counts: ReadonlyMap<string, number>, now: number): Promise<void> {
+    const add = this.db.prepare(TENANT_SQL.countRefusals);
+    this.db.transaction(() => {
+      for (const [uid, count] of counts) add.run(uid, count, now);
+    })();
+  }
+
+  async unauthenticatedRefusals(installationUid: string): Promise<number> {
+    const row = this.db.prepare(TENANT_SQL.refusals).get(installationUid) as Row | undefined;
+    return row ? Number(row.unauthenticated) : 0;
   }
 
   async planInbound(limit: number, now: number, plan: (events: QueuedInbound[], lookups: PlanLookups) => PlanResult): Promise<number> {
@@ -351,29 +413,34 @@ export class SqliteStore implements Store {
     return ids;
   }
 
-  /** A lane's first row becomes its head (due now) unless the lane already has open rows. */
+  /** Logs the request and queues it; a lane's first request becomes its head (due now) unless the lane has open ones. */
   private insertOutbound(out: OutboundPlan, now: number): number {
     const laneOpen = this.statements.laneOpen.get(out.installationUid, out.direction, out.userId) !== undefined;
+    const request = json(out.request);
     const info = this.statements.insertRow.run(
       out.installationUid, now, now, out.direction, "pending", out.userId, out.messageId, out.eventType, out.eventName,
-      null, laneOpen ? null : now, null, json(out.request), json({ ...out.detail, eventIds: out.eventIds }),
+      null, null, null, request, json({ ...out.detail, eventIds: out.eventIds }),
     );
-    return Number(info.lastInsertRowid);
+    const id = Number(info.lastInsertRowid);
+    this.statements.enqueue.run(
+      id, out.installationUid, out.direction, out.userId, now, 0, laneOpen ? null : now, request, json(out.eventIds),
+    );
+    return id;
   }
 
   async claimOutbound(limit: number, now: number, leaseMs: number, excludeInstallations: string[]): Promise<ClaimedOutbound[]> {
     const excluded = new Set(excludeInstallations);
     const claimed = this.db.transaction(() => {
       const candidates = [
-        ...(this.statements.expiredLeases.all(now, limit) as Row[]),
-        ...(this.statements.dueRows.all(now, limit + excluded.size * 8) as Row[]),
+        ...(this.statements.expiredLeases.all(now, limit) as Row[]).map((row) => decodeClaimed(row, true)),
+        ...(this.statements.dueRows.all(now, limit + excluded.size * 8) as Row[]).map((row) => decodeClaimed(row, false)),
       ];
       const out: ClaimedOutbound[] = [];
       for (const row of candidates) {
         if (out.length >= limit) break;
-        if (excluded.has(String(row.installation_uid))) continue;
-        this.statements.markInFlight.run(now + leaseMs, now, row.id);
-        out.push(decodeClaimed(row));
+        if (excluded.has(row.installationUid)) continue;
+        this.statements.lease.run(now + leaseMs, row.id);
+        out.push(row);
       }
       return out;
     })();
@@ -422,26 +489,24 @@ export class SqliteStore implements Store {
     const error = outcome.status === "delivered" ? null : outcome.error;
     this.statements.insertAttempt.run(
       row.id, row.installationUid, attempt, startedAt, outcome.latencyMs, outcome.httpStatus, outcome.responseBody, error, trigger,
+      row.resent ? 1 : 0,
     );
-    const nextAttemptAt = outcome.status === "pending_retry" ? outcome.nextAttemptAt : null;
-    this.statements.finishOutbound.run(
-      outcome.status, outcome.httpStatus, outcome.latencyMs, attempt, nextAttemptAt, error, now, row.id,
-    );
+    this.statements.finishOutbound.run(outcome.status, outcome.httpStatus, outcome.latencyMs, attempt, error, now, row.id);
     if (outcome.status === "pending_retry") {
+      this.statements.awaitRetry.run(attempt, outcome.nextAttemptAt, row.id);
       for (const id of row.eventIds) this.statements.inboundAwaitsRetry.run(now, id, row.installationUid);
     } else {
+      this.statements.dequeue.run(row.id);
       for (const id of row.eventIds) {
         this.statements.settleInbound.run(now, outcome.status, outcome.status, outcome.status, error, id, row.installationUid);
       }
-      this.statements.promoteLane.run(
-        now, now, row.installationUid, row.direction, row.userId, row.installationUid, row.direction, row.userId,
-      );
+      this.statements.promoteLane.run(now, row.installationUid, row.direction, row.userId, row.installationUid, row.direction, row.userId);
     }
   }
 
   async releaseOutbound(ids: number[], now: number): Promise<void> {
     this.db.transaction(() => {
-      for (const id of ids) this.statements.releaseRow.run(now, now, id);
+      for (const id of ids) this.statements.releaseRow.run(now, id);
     })();
   }
 
@@ -452,8 +517,11 @@ export class SqliteStore implements Store {
       for (const id of ids) {
         const row = this.statements.retryable.get(installationUid, id) as Row | undefined;
         if (!row) continue;
-        this.statements.requeue.run(now, now, id);
+        this.statements.requeue.run(now, id);
         const eventIds = ((JSON.parse(String(row.detail ?? "{}")) as { eventIds?: number[] }).eventIds ?? []);
+        this.statements.enqueue.run(
+          id, installationUid, row.direction, row.user_id, row.created_at, row.attempt, now, row.payload, json(eventIds),
+        );
         for (const eventId of eventIds) this.statements.reopenInbound.run(now, eventId, installationUid);
         requeued.push(id);
         touched.push(id, ...eventIds);
@@ -463,74 +531,32 @@ export class SqliteStore implements Store {
     return requeued;
   }
 
-  async queryLog(query: LogQuery): Promise<LogRow[]> {
-    const { sql, params } = logQuerySql(query, () => "?");
-    return (this.db.prepare(sql).all(...params) as Row[]).map(decodeLogRow);
+  async retryNow(installationUid: string, ids: number[], now: number): Promise<number[]> {
+    const due = this.db.transaction(() => ids.filter((id) => this.statements.retryNow.run(now, installationUid, id).changes > 0))();
+    this.emit(installationUid, due);
+    if (due.length) this.work.emit();
+    return due;
   }
 
-  async getLogRows(installationUid: string, ids: number[]): Promise<LogRow[]> {
-    if (ids.length === 0) return [];
-    return (this.db.prepare(logRowsSql(ids)).all(installationUid, ...ids) as Row[]).map(decodeLogRow);
-  }
-
-  async getAttempts(installationUid: string, logId: number): Promise<DeliveryAttempt[]> {
-    return (this.statements.attempts.all(installationUid, logId) as Row[]).map(decodeAttempt);
-  }
-
-  async aggregateLog(window: LogWindow, bucketMs: number): Promise<LogAggregates> {
-    const placeholder = () => "?";
-    return {
-      counts: decodeCounts(this.all(countsSql(window, placeholder))),
-      buckets: decodeBucketCounts(this.all(bucketCountsSql(window, bucketMs, placeholder)), window, bucketMs),
-      requestLatencyP95: decodeP95(this.all(p95Sql(window, REQUEST_LATENCY.value, REQUEST_LATENCY.condition, placeholder))[0]),
-      requestLatencyP95ByBucket: decodeBucketP95(
-        this.all(p95Sql(window, REQUEST_LATENCY.value, REQUEST_LATENCY.condition, placeholder, bucketMs)),
-        window,
-        bucketMs,
-      ),
-      deliveryP95: decodeP95(this.all(p95Sql(window, DELIVERY_TIME.value, DELIVERY_TIME.condition, placeholder))[0]),
-    };
-  }
-
-  async groupErrors(window: LogWindow, statuses: LogStatus[], limit: number, samples: number): Promise<ErrorGroup[]> {
-    if (statuses.length === 0) return [];
-    return decodeErrorGroups(this.all(errorGroupsSql(window, statuses, samples, () => "?")), limit);
-  }
-
-  async logExtent(installationUid: string): Promise<LogExtent> {
-    const oldest = this.statements.oldestRow.get(installationUid) as Row | undefined;
-    return {
-      rows: (this.statements.rowCount.get(installationUid) as { n: number }).n,
-      oldestAt: oldest ? Number(oldest.created_at) : null,
-    };
-  }
-
-  private all(query: SqlQuery): Row[] {
-    return this.db.prepare(query.sql).all(...query.params) as Row[];
-  }
-
-  async prune(now: number): Promise<number> {
-    let removed = 0;
-    const installations = this.statements.installationsForPrune.all() as Row[];
-    for (const installation of installations) {
-      const uid = String(installation.uid);
-      const { days, maxRows } = retentionOf(String(installation.configuration));
-      removed += this.statements.pruneOld.run(uid, now - days * 86_400_000).changes;
-      const boundary = this.statements.capBoundary.get(uid, maxRows) as Row | undefined;
-      if (boundary) removed += this.statements.pruneOverCap.run(uid, boundary.id).changes;
-      if (removed > 0) this.statements.pruneAttempts.run(uid);
-    }
-    this.statements.pruneSeen.run(now - DEDUPLICATION_WINDOW_MS);
-    return removed;
+  prune(now: number): Promise<number> {
+    return pruneLog(sqliteRunner(this.db), now);
   }
 
   onChange(listener: (notice: ChangeNotice) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.changes.add(listener);
+  }
+
+  onWork(listener: () => void): () => void {
+    return this.work.add(listener);
+  }
+
+  async nextDueAt(): Promise<number | null> {
+    return decodeNextDue(this.statements.nextDue.get() as Row | undefined);
   }
 
   private emit(installationUid: string, ids: number[]): void {
     if (ids.length === 0) return;
-    for (const listener of this.listeners) listener({ installationUid, ids });
+    this.changes.emit({ installationUid, ids });
+    this.work.emit();
   }
 }

@@ -3,7 +3,7 @@
  * for PostgreSQL. Statements only one store runs (SQLite's row-at-a-time forms, PostgreSQL's multi-row and SKIP
  * LOCKED ones) live in that store; the fragments both forms share (settling an event, handing a lane on) are here.
  */
-import { OPEN_STATUSES_SQL, PRUNABLE_STATUSES_SQL } from "./rows.ts";
+import { LOG_ROW_SELECT, PRUNABLE_STATUSES_SQL } from "./rows.ts";
 
 /** Rewrites each `?` as `$1`, `$2`, … (the statements here hold no `?` inside string literals). */
 export function toDollarParams(sql: string): string {
@@ -44,7 +44,8 @@ export const INSERT_ROW_COLUMNS = [
 
 /**
  * The assignments that settle an inbound event when one of its requests ends with `outcome` (each argument an SQL
- * expression): a failure sticks, and the event is delivered once its last open request is.
+ * expression): a failure sticks, and the event is delivered once its last open request is, which clears the error of
+ * an earlier attempt.
  */
 export function settleInboundSql(now: string, outcome: string, error: string): string {
   return `open_requests = open_requests - 1, updated_at = ${now},
@@ -52,28 +53,36 @@ export function settleInboundSql(now: string, outcome: string, error: string): s
                   WHEN ${outcome} <> 'delivered' THEN ${outcome}
                   WHEN open_requests - 1 <= 0 THEN 'delivered'
                   ELSE 'processing' END,
-    error = CASE WHEN ${outcome} <> 'delivered' THEN ${error} ELSE error END`;
+    error = CASE WHEN ${outcome} <> 'delivered' THEN ${error}
+                 WHEN status NOT IN ('failed', 'dead_lettered') AND open_requests - 1 <= 0 THEN NULL
+                 ELSE error END`;
 }
 
+/** The deliveries columns an enqueued request binds, in order. */
+export const DELIVERY_COLUMNS = [
+  "log_id",
+  "installation_uid",
+  "direction",
+  "user_id",
+  "created_at",
+  "attempt",
+  "due_at",
+  "request",
+  "event_ids",
+] as const;
+
 /**
- * The condition that picks the row taking over a lane (each argument an SQL expression): its oldest waiting row,
- * unless the lane still has a head. The redundant `status IN open` lets SQLite use the partial
- * sync_log_open_lane index; without it, it scans every row of the installation's direction.
+ * The condition that picks the request taking over a lane (each argument an SQL expression): its oldest queued
+ * request, unless the lane still has a head (only a head has a due time).
  */
 export function laneSuccessorSql(installationUid: string, direction: string, userId: string): string {
-  const lane = `installation_uid = ${installationUid} AND direction = ${direction} AND user_id = ${userId}
-    AND status IN ${OPEN_STATUSES_SQL}`;
-  return `id = (SELECT min(id) FROM sync_log WHERE ${lane} AND status = 'pending' AND next_attempt_at IS NULL)
-    AND NOT EXISTS (SELECT 1 FROM sync_log WHERE ${lane} AND next_attempt_at IS NOT NULL)`;
+  const lane = `installation_uid = ${installationUid} AND direction = ${direction} AND user_id = ${userId}`;
+  return `log_id = (SELECT min(log_id) FROM deliveries WHERE ${lane} AND due_at IS NULL)
+    AND NOT EXISTS (SELECT 1 FROM deliveries WHERE ${lane} AND due_at IS NOT NULL)`;
 }
 
-/**
- * A bound direction, hidden from SQLite's partial-index matching. A bare `direction = ?` is compared with the
- * `direction = 'inbound'` of a partial index's WHERE, and SQLite then re-prepares the statement whenever that
- * parameter is bound again: on every run, at about ten times the cost of the run itself (measured: 30 µs → 2.6 µs
- * for the lane lookup).
- */
-export const BOUND_DIRECTION = "CAST(? AS TEXT)";
+/** Rows retention deletes per statement. */
+export const PRUNE_BATCH = 5000;
 
 export const SQL = {
   createMigrationsTable:
@@ -92,10 +101,14 @@ export const SQL = {
   /** Run in this order, each with the installation uid. */
   deleteInstallation: [
     "DELETE FROM inbound_staged WHERE installation_uid = ?",
+    "DELETE FROM deliveries WHERE installation_uid = ?",
     "DELETE FROM sync_log WHERE installation_uid = ?",
     "DELETE FROM delivery_attempts WHERE installation_uid = ?",
     "DELETE FROM seen_messages WHERE installation_uid = ?",
     "DELETE FROM user_state WHERE installation_uid = ?",
+    "DELETE FROM retry_jobs WHERE installation_uid = ?",
+    "DELETE FROM secret_claims WHERE installation_uid = ?",
+    "DELETE FROM ingest_refusals WHERE installation_uid = ?",
     "DELETE FROM installations WHERE uid = ?",
   ],
   insertRow: `INSERT INTO sync_log (${INSERT_ROW_COLUMNS.join(", ")}) VALUES (${INSERT_ROW_COLUMNS.map(() => "?").join(", ")})`,
@@ -105,26 +118,41 @@ export const SQL = {
    */
   backlog: `SELECT (SELECT count(*) FROM sync_log WHERE direction = 'inbound' AND status IN ('queued', 'processing', 'pending_retry'))
       + (SELECT coalesce(sum(event_count), 0) FROM inbound_staged) AS n`,
+  /** The same for one installation (binds its uid twice); outbound rows are never `queued` or `processing`. */
+  installationBacklog: `SELECT (SELECT count(*) FROM sync_log WHERE installation_uid = ? AND status IN ('queued', 'processing', 'pending_retry')
+        AND direction = 'inbound')
+      + (SELECT coalesce(sum(event_count), 0) FROM inbound_staged WHERE installation_uid = ?) AS n`,
   stage: "INSERT INTO inbound_staged (installation_uid, received_at, event_count, events) VALUES (?, ?, ?, ?)",
   oldestStaged: "SELECT min(received_at) AS at FROM inbound_staged",
   stagedEvents: "SELECT coalesce(sum(event_count), 0) AS n FROM inbound_staged WHERE installation_uid = ?",
   oldestQueued: "SELECT created_at AS at FROM sync_log WHERE status = 'queued' ORDER BY id LIMIT 1",
   selectQueued: "SELECT id, installation_uid, created_at, payload, detail FROM sync_log WHERE status = 'queued' ORDER BY id LIMIT ?",
   insertAttempt: `INSERT INTO delivery_attempts
-      (log_id, installation_uid, attempt, started_at, latency_ms, http_status, response_body, error, trigger_type)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  finishOutbound: `UPDATE sync_log SET status = ?, http_status = ?, latency_ms = ?, attempt = ?, next_attempt_at = ?,
-      lease_until = NULL, error = ?, updated_at = ? WHERE id = ?`,
+      (log_id, installation_uid, attempt, started_at, latency_ms, http_status, response_body, error, trigger_type, resent)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  /** The log row of a request, written once per failed attempt and once when it settles. */
+  finishOutbound: "UPDATE sync_log SET status = ?, http_status = ?, latency_ms = ?, attempt = ?, error = ?, updated_at = ? WHERE id = ?",
+  enqueue: `INSERT INTO deliveries (${DELIVERY_COLUMNS.join(", ")}) VALUES (${DELIVERY_COLUMNS.map(() => "?").join(", ")})`,
+  /** Binds: attempt, due time, id. */
+  awaitRetry: "UPDATE deliveries SET attempt = ?, due_at = ?, lease_until = NULL WHERE log_id = ?",
+  dequeue: "DELETE FROM deliveries WHERE log_id = ?",
+  nextDue: `SELECT (SELECT min(due_at) FROM deliveries WHERE due_at IS NOT NULL AND lease_until IS NULL) AS due,
+      (SELECT min(lease_until) FROM deliveries WHERE lease_until IS NOT NULL) AS lease`,
+  laneOpen: "SELECT 1 FROM deliveries WHERE installation_uid = ? AND direction = ? AND user_id = ? LIMIT 1",
   /** Binds: now, the outcome three times, error, id, installation uid. */
   settleInbound: `UPDATE sync_log SET ${settleInboundSql("?", "?", "?")} WHERE id = ? AND installation_uid = ?`,
   inboundAwaitsRetry: `UPDATE sync_log SET status = 'pending_retry', updated_at = ?
       WHERE id = ? AND installation_uid = ? AND status = 'processing'`,
-  /** Binds: now, now, then the lane (installation, direction, user) twice. */
-  promoteLane: `UPDATE sync_log SET next_attempt_at = ?, updated_at = ? WHERE ${laneSuccessorSql("?", BOUND_DIRECTION, "?")}`,
-  releaseRow: "UPDATE sync_log SET status = 'pending', next_attempt_at = ?, lease_until = NULL, updated_at = ? WHERE id = ? AND status = 'in_flight'",
-  retryable: `SELECT id, detail FROM sync_log WHERE installation_uid = ? AND id = ? AND direction <> 'inbound'
-      AND status IN ('failed', 'dead_lettered')`,
-  requeue: "UPDATE sync_log SET status = 'pending', next_attempt_at = ?, updated_at = ? WHERE id = ?",
+  /** Binds: now, then the lane (installation, direction, user) twice. */
+  promoteLane: `UPDATE deliveries SET due_at = ? WHERE ${laneSuccessorSql("?", "?", "?")}`,
+  releaseRow: "UPDATE deliveries SET due_at = ?, lease_until = NULL WHERE log_id = ? AND lease_until IS NOT NULL",
+  retryable: `SELECT id, installation_uid, direction, user_id, created_at, attempt, payload, detail FROM sync_log
+      WHERE installation_uid = ? AND id = ? AND direction <> 'inbound' AND status IN ('failed', 'dead_lettered')`,
+  requeue: "UPDATE sync_log SET status = 'pending', updated_at = ? WHERE id = ?",
+  /** Binds: now, installation uid, id. A request waiting for its scheduled retry becomes due now. */
+  retryNow: `UPDATE deliveries SET due_at = ?
+      WHERE installation_uid = ? AND log_id = ? AND due_at IS NOT NULL AND lease_until IS NULL
+        AND EXISTS (SELECT 1 FROM sync_log WHERE sync_log.id = deliveries.log_id AND sync_log.status = 'pending_retry')`,
   reopenInbound: `UPDATE sync_log SET open_requests = open_requests + 1, status = 'processing', updated_at = ?
       WHERE id = ? AND installation_uid = ?`,
   attempts: "SELECT * FROM delivery_attempts WHERE installation_uid = ? AND log_id = ? ORDER BY attempt",
@@ -132,20 +160,20 @@ export const SQL = {
   oldestRow: "SELECT created_at FROM sync_log WHERE installation_uid = ? ORDER BY created_at LIMIT 1",
   installationsForPrune: "SELECT uid, configuration FROM installations",
   pruneOld: `DELETE FROM sync_log WHERE id IN (SELECT id FROM sync_log WHERE installation_uid = ? AND created_at < ?
-      AND status IN ${PRUNABLE_STATUSES_SQL} LIMIT 5000)`,
+      AND status IN ${PRUNABLE_STATUSES_SQL} LIMIT ${PRUNE_BATCH})`,
   capBoundary: "SELECT id FROM sync_log WHERE installation_uid = ? ORDER BY id DESC LIMIT 1 OFFSET ?",
   pruneOverCap: `DELETE FROM sync_log WHERE id IN (SELECT id FROM sync_log WHERE installation_uid = ? AND id <= ?
-      AND status IN ${PRUNABLE_STATUSES_SQL} LIMIT 5000)`,
+      AND status IN ${PRUNABLE_STATUSES_SQL} LIMIT ${PRUNE_BATCH})`,
   pruneAttempts: `DELETE FROM delivery_attempts WHERE installation_uid = ?
       AND NOT EXISTS (SELECT 1 FROM sync_log WHERE sync_log.id = delivery_attempts.log_id)`,
   pruneSeen: "DELETE FROM seen_messages WHERE seen_at < ?",
 } as const;
 
-export type StatementName = Exclude<keyof typeof SQL, "deleteInstallation">;
 
 /** The rows of one installation with these ids, newest first. */
 export function logRowsSql(ids: readonly number[]): string {
-  return `SELECT * FROM sync_log WHERE installation_uid = ? AND id IN (${ids.map(() => "?").join(",")}) ORDER BY id DESC`;
+  return `${LOG_ROW_SELECT} WHERE sync_log.installation_uid = ? AND sync_log.id IN (${ids.map(() => "?").join(",")})
+    ORDER BY sync_log.id DESC`;
 }
 
 /** Retention settings of an installation's stored configuration, with the defaults. */

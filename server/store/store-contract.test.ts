@@ -361,6 +361,29 @@ for (const backend of backends) {
       ]);
     });
 
+    it("marks an attempt resent when the request's previous lease ran out (its process died holding it)", async () => {
+      await planned("inst-a", ["u1"]);
+      const [first] = await store.claimOutbound(10, 2000, 1000, []);
+      expect(first.resent).toBe(false);
+      const [again] = await store.claimOutbound(10, 3001, 1000, []);
+      expect(again).toMatchObject({ id: first.id, resent: true });
+      await store.recordAttempt(again, delivered(), 3001, "scheduled");
+      expect(await store.getAttempts("inst-a", first.id)).toMatchObject([{ attempt: 1, resent: true }]);
+    });
+
+    it("counts unsettled work per installation: staged, queued, planned and awaiting a retry", async () => {
+      await planned("inst-a", ["u1", "u2"]);
+      await store.stageInbound("inst-a", [event("u3", "st-1"), event("u3", "st-2")], 1000);
+      await store.acceptInbound("inst-b", [event("u1", "b-1")], 1000);
+      expect([await store.unsettledBacklog("inst-a"), await store.unsettledBacklog("inst-b"), await store.unsettledBacklog()]).toEqual([4, 1, 5]);
+      const [row] = await store.claimOutbound(1, 2000, 1000, ["inst-b"]);
+      await store.recordAttempt(row, retryAt(9000), 2000, "scheduled");
+      expect(await store.unsettledBacklog("inst-a")).toBe(4);
+      const [retried] = await store.claimOutbound(1, 9000, 1000, ["inst-b"]);
+      await store.recordAttempt(retried, delivered(), 9000, "scheduled");
+      expect([await store.unsettledBacklog("inst-a"), await store.unsettledBacklog("inst-none")]).toEqual([3, 0]);
+    });
+
     it("returns released rows to the queue, due now", async () => {
       await planned("inst-a", ["u1", "u2"]);
       const claimed = await store.claimOutbound(10, 2000, 60_000, []);
@@ -476,6 +499,14 @@ for (const backend of backends) {
       expect((await store.acceptInbound("inst-c", [event("u1", "k")], now)).duplicates).toBe(1);
       await store.prune(now + DEDUPLICATION_WINDOW_MS + 1);
       expect((await store.acceptInbound("inst-c", [event("u1", "k")], now)).duplicates).toBe(0);
+    });
+
+    it("brings an installation back within its row cap in one pass, however far over it is", async () => {
+      await store.saveInstallation(installationFor("inst-a", { days: 30, maxRows: 100 }), null);
+      const rejected = Array.from({ length: 4000 }, () => ({ direction: "inbound" as const, status: "rejected" as const }));
+      for (let batch = 0; batch < 3; batch++) await store.appendFinal("inst-a", rejected, 1000);
+      expect(await store.prune(2000)).toBe(12_000 - 100);
+      expect((await store.logExtent("inst-a")).rows).toBe(100);
     });
 
     it("removes the attempts of pruned rows", async () => {

@@ -1,9 +1,15 @@
 /**
  * The store interface. SQLite (embedded default) and PostgreSQL (scale-out) implement it over the same tables.
- * The sync log doubles as the durable queue: an inbound row in status `queued` is an accepted event not yet
- * planned; an outbound row in `pending`/`pending_retry` is a request not yet delivered.
+ * An inbound sync-log row in status `queued` is an accepted event not yet planned. Outbound requests not yet
+ * settled also sit in the `deliveries` queue (lane, due time, attempt, lease); their log row is written when
+ * planned, once per failed attempt and once when settled, and shows `in_flight` while a worker holds the lease.
  */
 import type { Configuration, ServerConfiguration } from "../../src/shared/installation-config.ts";
+import type { RetryJobStore } from "./retry-job-store.ts";
+import type { LifecycleRecord } from "./tenant-statements.ts";
+
+export type { LifecycleRecord };
+import type { ForgetUserResult } from "./forget-user.ts";
 
 export interface Installation {
   uid: string;
@@ -141,6 +147,8 @@ export interface ClaimedOutbound {
   attempt: number;
   request: OutboundRequest;
   eventIds: number[];
+  /** Claimed again after its lease ran out: the process that held it died, so it may have gone out already. */
+  resent: boolean;
 }
 
 export type AttemptOutcome =
@@ -164,6 +172,8 @@ export interface DeliveryAttempt {
   responseBody: string;
   error: string | null;
   trigger: "scheduled" | "manual";
+  /** The request was sent again after the process that held it died (a possible duplicate at Personalize). */
+  resent: boolean;
 }
 
 export interface LogQuery {
@@ -177,6 +187,8 @@ export interface LogQuery {
   httpStatus?: number;
   httpStatusClass?: number;
   errorText?: string;
+  /** Leave out the two-way sync's manifest checks (outbound rows of event type "manifest"). */
+  hideTwoWayChecks?: boolean;
   from?: number;
   to?: number;
   /** Rows with id below this one (newest-first pagination). */
@@ -186,12 +198,16 @@ export interface LogQuery {
   limit: number;
 }
 
-/** Rows created in [from, to) of one installation. */
+/** Rows created in [from, to) of one installation, narrowed by `filter` when given. */
 export interface LogWindow {
   installationUid: string;
   from: number;
   to: number;
+  filter?: LogRowFilter;
 }
+
+/** The row conditions of a LogQuery besides installation, time, cursor and page. */
+export type LogRowFilter = Omit<LogQuery, "installationUid" | "from" | "to" | "beforeId" | "ids" | "limit">;
 
 export interface LogAggregates {
   counts: Array<{ direction: Direction; status: LogStatus; count: number }>;
@@ -228,38 +244,61 @@ export interface StoreHealth {
   detail: string;
 }
 
-export interface Store {
-  readonly kind: "sqlite" | "postgres";
-  health(): Promise<StoreHealth>;
-  close(): Promise<void>;
-
+/** Installations and their sealed configuration (lifecycle webhooks, sessions, ingest authentication). */
+export interface InstallationStore {
   getInstallation(uid: string): Promise<Installation | null>;
   findInstallationByWriteKeyHash(hash: string): Promise<Installation | null>;
   saveInstallation(installation: Installation, writeKeyHash: string | null): Promise<void>;
   /** Removes the installation, its secrets and every row that belongs to it. */
   deleteInstallation(uid: string): Promise<void>;
+  /**
+   * Makes these secret hashes the installation's only claimed secrets, atomically; returns a hash that another
+   * installation already claims (and changes nothing), or null. A secret belongs to one installation.
+   */
+  claimSecrets(installationUid: string, secretHashes: string[]): Promise<string | null>;
+  /**
+   * Records a lifecycle webhook as applied when its `triggeredAt` is newer than the last one applied for the
+   * installation; returns false (and changes nothing) for a replay or an older delivery. Kept after uninstall.
+   */
+  advanceLifecycle(installationUid: string, entry: LifecycleRecord): Promise<boolean>;
+  lifecycleRecord(installationUid: string): Promise<LifecycleRecord | null>;
+  /** Undoes `advanceLifecycle(applied)` when applying failed: back to `previous` (null: no record). */
+  restoreLifecycle(installationUid: string, applied: LifecycleRecord, previous: LifecycleRecord | null): Promise<void>;
+}
 
+/** What ingest writes and the backpressure it reads. */
+export interface IngestStore {
   /**
    * Commits one request's accepted events as a single staged row: the cheapest durable write, so that ingest can
    * answer 2xx as soon as it returns. `expandStaged` turns them into sync-log rows later.
    */
   stageInbound(installationUid: string, events: InboundEvent[], now: number): Promise<void>;
+  /** Commits accepted events in one transaction; messageIds seen before (per installation) become `deduplicated` rows. */
+  acceptInbound(installationUid: string, events: InboundEvent[], now: number): Promise<{ accepted: number; duplicates: number }>;
+  /** Events of the installation accepted but not yet expanded into the sync log. */
+  stagedEvents(installationUid: string): Promise<number>;
+  appendFinal(installationUid: string, entries: FinalLogEntry[], now: number): Promise<number[]>;
+  /**
+   * Accepted events not yet delivered, filtered or failed (staged, queued, planned, awaiting a retry): what ingest
+   * backpressure measures, for one installation or, without a uid, for all.
+   */
+  unsettledBacklog(installationUid?: string): Promise<number>;
+  /** Adds refused unauthenticated ingest requests to each installation's counter. */
+  countRefusals(counts: ReadonlyMap<string, number>, now: number): Promise<void>;
+  /** Unauthenticated ingest requests refused for the installation (counted, never written as rows). */
+  unauthenticatedRefusals(installationUid: string): Promise<number>;
+}
+
+/** The delivery worker's side: expanding, planning, claiming and settling. */
+export interface DeliveryQueue {
   /**
    * Moves the oldest staged requests (whole ones, at least one, up to about `maxEvents` events) into the sync log
    * as `acceptInbound` does, dated when they were received; returns how many events it moved. With several
    * processes, one expands at a time and the others get 0.
    */
   expandStaged(maxEvents: number): Promise<number>;
-  /** Commits accepted events in one transaction; messageIds seen before (per installation) become `deduplicated` rows. */
-  acceptInbound(installationUid: string, events: InboundEvent[], now: number): Promise<{ accepted: number; duplicates: number }>;
-  /** Events of the installation accepted but not yet expanded into the sync log. */
-  stagedEvents(installationUid: string): Promise<number>;
   /** When the oldest accepted event not yet planned (staged or queued) was received; null when there is none. */
   oldestUnplanned(): Promise<number | null>;
-  appendFinal(installationUid: string, entries: FinalLogEntry[], now: number): Promise<number[]>;
-  /** Accepted events not yet delivered, filtered or failed: what ingest backpressure measures. */
-  unsettledBacklog(): Promise<number>;
-
   /**
    * Claims up to `limit` queued inbound events (oldest first), hands them with the current attribute clocks to
    * `plan`, and commits the plan atomically. Returns how many events were planned.
@@ -267,14 +306,26 @@ export interface Store {
   planInbound(limit: number, now: number, plan: (events: QueuedInbound[], lookups: PlanLookups) => PlanResult): Promise<number>;
   /** Queues outbound requests that no inbound event produced (the two-way sync's Segment calls); returns their ids. */
   enqueueOutbound(plans: OutboundPlan[], now: number): Promise<number[]>;
-  /** Claims due outbound rows (and in-flight rows whose lease expired) and marks them in flight. */
+  /** Claims due requests (and those whose lease expired, marked `resent`) and leases them. */
   claimOutbound(limit: number, now: number, leaseMs: number, excludeInstallations: string[]): Promise<ClaimedOutbound[]>;
   recordAttempt(row: ClaimedOutbound, outcome: AttemptOutcome, startedAt: number, trigger: "scheduled" | "manual"): Promise<void>;
-  /** Returns in-flight rows to the queue (graceful shutdown). */
+  /** Returns leased requests to the queue, due now (graceful shutdown). */
   releaseOutbound(ids: number[], now: number): Promise<void>;
   /** Re-queues failed or dead-lettered outbound rows now; returns the ids re-queued. */
   retryOutbound(installationUid: string, ids: number[], now: number): Promise<number[]>;
+  /** The earliest time a queued request becomes due or a lease runs out; null when the queue is empty. */
+  nextDueAt(): Promise<number | null>;
+  /**
+   * Calls `listener` when work may have arrived: a request staged or rows changed, by any process sharing the
+   * store (PostgreSQL: LISTEN/NOTIFY), or the notices resumed after a loss. Returns the unsubscribe function.
+   */
+  onWork(listener: () => void): () => void;
+  /** Makes outbound rows waiting for a scheduled retry due now; returns their ids. */
+  retryNow(installationUid: string, ids: number[], now: number): Promise<number[]>;
+}
 
+/** The sync log as the UI reads it. */
+export interface LogReader {
   queryLog(query: LogQuery): Promise<LogRow[]>;
   getLogRows(installationUid: string, ids: number[]): Promise<LogRow[]>;
   getAttempts(installationUid: string, logId: number): Promise<DeliveryAttempt[]>;
@@ -284,8 +335,17 @@ export interface Store {
   groupErrors(window: LogWindow, statuses: LogStatus[], limit: number, samples: number): Promise<ErrorGroup[]>;
   /** How many rows the installation keeps and since when (what retention left). */
   logExtent(installationUid: string): Promise<LogExtent>;
+  onChange(listener: (notice: ChangeNotice) => void): () => void;
+}
 
+export interface Store extends InstallationStore, IngestStore, DeliveryQueue, LogReader {
+  readonly kind: "sqlite" | "postgres";
+  /** Bulk-retry jobs, shared by every process on the store. */
+  readonly retryJobs: RetryJobStore;
+  health(): Promise<StoreHealth>;
+  close(): Promise<void>;
   /** Deletes rows older than the installation's retention and above its row cap, and expired de-duplication keys. */
   prune(now: number): Promise<number>;
-  onChange(listener: (notice: ChangeNotice) => void): () => void;
+  /** A privacy request: removes the user's settled rows (with their attempts) and attribute clock. */
+  forgetUser(installationUid: string, userId: string): Promise<ForgetUserResult>;
 }

@@ -13,7 +13,8 @@ let secondBatchAt: number;
 const SECRET = "Bearer sk_live_0123456789abcdef";
 
 beforeAll(async () => {
-  stack = await startTestStack({ env: { DELIVERY_MAX_AGE_MS: "1000" } });
+  // Retries 50 ms apart for 3 s before dead-lettering: several attempts, however slow the machine is.
+  stack = await startTestStack({ env: { DELIVERY_MAX_AGE_MS: "3000", DELIVERY_RETRY_BASE_MS: "50" } });
   installation = await stack.install({ configuration: MAPPED_CONFIGURATION });
   stack.personalize.addFault({ kind: "status", status: 400, userUid: "u-carol" });
   stack.personalize.addFault({ kind: "status", status: 503, userUid: "u-erin" });
@@ -183,12 +184,53 @@ describe("GET /api/log/summary", () => {
     expect(summary.latency.requestP95Ms).toBeGreaterThanOrEqual(0);
     expect(summary.latency.deliveryP95Ms).toBeGreaterThanOrEqual(0);
 
+    // One failed request is one error, counted on the request's row and not again on the event it carried.
     const http400 = summary.topErrors.find((e) => e.error === "HTTP 400")!;
-    expect(http400.count).toBe(2);
-    expect(http400.sampleIds.sort()).toEqual(all.filter((r) => r.error === "HTTP 400").map((r) => r.id).sort());
+    expect(http400.count).toBe(1);
+    expect(http400.sampleIds).toEqual(all.filter((r) => r.error === "HTTP 400" && r.direction === "personalize").map((r) => r.id));
+    const errorCount = summary.topErrors.reduce((sum, e) => sum + e.count, 0);
+    expect(errorCount).toBe(summary.funnel.rejected + summary.requests.failed + summary.requests.deadLettered);
     expect(summary.topErrors.map((e) => e.count)).toEqual([...summary.topErrors.map((e) => e.count)].sort((a, b) => b - a));
     expect(summary.filterReasons.map((e) => e.error)).toContain("messageId already received");
     expect(summary.lastError).not.toBeNull();
+  });
+
+  it("follows every filter, not only the time range", async () => {
+    const to = Date.now() + 1000;
+    const period = `from=${to - 3_600_000}&to=${to}`;
+    const alice = await getJson<LogSummary>(installation, `/api/log/summary?${period}&userId=u-alice`);
+    const aliceRows = all.filter((r) => r.userId === "u-alice");
+    expect(alice.funnel.received).toBe(aliceRows.filter((r) => r.direction === "inbound").length);
+    expect(alice.requests.total).toBe(aliceRows.filter((r) => r.direction !== "inbound").length);
+    expect(alice.topErrors).toEqual([]);
+
+    const carol = await getJson<LogSummary>(installation, `/api/log/summary?${period}&userId=u-carol`);
+    expect(carol.funnel).toMatchObject({ received: 1, failed: 1, delivered: 0 });
+    expect(carol.topErrors.map((e) => [e.error, e.count])).toEqual([["HTTP 400", 1]]);
+    expect(carol.lastError?.userId).toBe("u-carol");
+
+    const rejected = await getJson<LogSummary>(installation, `/api/log/summary?${period}&status=rejected`);
+    expect(rejected.funnel).toMatchObject({ received: 2, rejected: 2, delivered: 0 });
+    expect(rejected.requests.total).toBe(0);
+
+    const outboundOnly = await getJson<LogSummary>(installation, `/api/log/summary?${period}&direction=personalize`);
+    expect(outboundOnly.funnel.received).toBe(0);
+    expect(outboundOnly.requests.total).toBe(4);
+    expect(outboundOnly.topErrors.map((e) => e.error).sort()).toEqual(["HTTP 400", "HTTP 503 (gave up: maximum age reached)"]);
+  });
+
+  it("without a chosen start, fits the charts to where the rows begin instead of a 24 h axis", async () => {
+    const summary = await getJson<LogSummary>(installation, "/api/log/summary");
+    expect(summary.to - summary.from).toBeLessThan(3_600_000);
+    expect(summary.bucketMs).toBe(60_000);
+    expect(summary.funnel.received).toBe(9);
+    expect(summary.buckets[0].start).toBeLessThanOrEqual(Math.min(...all.map((row) => row.createdAt)));
+  });
+
+  it("refuses a bad filter with a 400 naming it", async () => {
+    const response = await installation.api("/api/log/summary?status=nope");
+    expect(response.status).toBe(400);
+    expect((await response.json()).message).toMatch(/^status: "nope" is not one of/);
   });
 
   it("counts nothing before the events", async () => {
@@ -205,7 +247,8 @@ describe("GET /api/log/export", () => {
     expect(response.headers.get("content-type")).toMatch(/^text\/csv/);
     expect(response.headers.get("content-disposition")).toMatch(/^attachment; filename="sync-log-\d{8}T\d{6}Z\.csv"$/);
     const lines = (await response.text()).trimEnd().split("\r\n");
-    expect(lines[0]).toBe("id,time,direction,status,user_id,event_type,event_name,http_status,latency_ms,attempt,error,message_id,updated_at");
+    expect(lines[0]).toBe("ID,Time,Direction,Status,User,Event type,Event name,HTTP,Latency (ms),Attempt,Error,Message ID,Updated");
+    expect(lines.slice(1).every((line) => line.includes(",Segment → app,Rejected,"))).toBe(true);
     expect(lines).toHaveLength(3);
     const typo = lines.find((line) => line.includes("m-bob-3"))!;
     expect(typo).toContain(`,"type ""a,""b"" is not a Segment call type",`);
@@ -243,5 +286,21 @@ describe("recent events and retention", () => {
   it("says what is kept", async () => {
     const retention = await getJson<{ days: number; maxRows: number; rows: number; oldestAt: number }>(installation, "/api/log/retention");
     expect(retention).toEqual({ days: 14, maxRows: 1_000_000, rows: all.length, oldestAt: all.at(-1)!.createdAt });
+  });
+});
+
+describe("two-way manifest checks", () => {
+  it("can be left out of the list and the summary with hideChecks=1", async () => {
+    const [checkId] = await stack.server.store.appendFinal(
+      installation.uid,
+      [{ direction: "personalize", status: "delivered", userId: "u-alice", eventType: "manifest", httpStatus: 200 }],
+      Date.now(),
+    );
+    expect((await listAll(installation, "userId=u-alice")).map((r) => r.id)).toContain(checkId);
+    expect((await listAll(installation, "userId=u-alice&hideChecks=1")).map((r) => r.id)).not.toContain(checkId);
+    const withChecks = await getJson<LogSummary>(installation, "/api/log/summary?userId=u-alice");
+    const without = await getJson<LogSummary>(installation, "/api/log/summary?userId=u-alice&hideChecks=1");
+    expect(withChecks.requests.total - without.requests.total).toBe(1);
+    expect((await installation.api("/api/log?hideChecks=yes")).status).toBe(400);
   });
 });

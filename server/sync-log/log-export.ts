@@ -1,9 +1,10 @@
 /**
  * Export of every row a filter matches, newest first, streamed page by page so that memory stays flat: CSV with
- * the list columns (RFC 4180 quoting; text cells that a spreadsheet would run as a formula are prefixed with `'`),
+ * the list columns in the UI's words (RFC 4180 quoting; text cells that a spreadsheet would run as a formula are prefixed with `'`),
  * or a JSON array of whole rows with secrets masked.
  */
 import { Readable } from "node:stream";
+import { DIRECTION_LABELS, STATUS_LABELS } from "../../src/shared/log-counts.ts";
 import type { LogQuery, Store } from "../store/types.ts";
 import type { LogFilter } from "./log-filter.ts";
 import { toLogEntry, toLogItem, type LogItem } from "./log-view.ts";
@@ -12,20 +13,21 @@ export type ExportFormat = "csv" | "json";
 
 const PAGE = 500;
 
+/** The list's column names and the UI's words for directions and statuses, so an export reads like the screen. */
 const CSV_COLUMNS: Array<[header: string, value: (item: LogItem) => string | number | null]> = [
-  ["id", (item) => item.id],
-  ["time", (item) => new Date(item.createdAt).toISOString()],
-  ["direction", (item) => item.direction],
-  ["status", (item) => item.status],
-  ["user_id", (item) => item.userId],
-  ["event_type", (item) => item.eventType],
-  ["event_name", (item) => item.eventName],
-  ["http_status", (item) => item.httpStatus],
-  ["latency_ms", (item) => item.latencyMs],
-  ["attempt", (item) => item.attempt],
-  ["error", (item) => item.error],
-  ["message_id", (item) => item.messageId],
-  ["updated_at", (item) => new Date(item.updatedAt).toISOString()],
+  ["ID", (item) => item.id],
+  ["Time", (item) => new Date(item.createdAt).toISOString()],
+  ["Direction", (item) => DIRECTION_LABELS[item.direction]],
+  ["Status", (item) => STATUS_LABELS[item.status]],
+  ["User", (item) => item.userId],
+  ["Event type", (item) => item.eventType],
+  ["Event name", (item) => item.eventName],
+  ["HTTP", (item) => item.httpStatus],
+  ["Latency (ms)", (item) => item.latencyMs],
+  ["Attempt", (item) => item.attempt],
+  ["Error", (item) => item.error],
+  ["Message ID", (item) => item.messageId],
+  ["Updated", (item) => new Date(item.updatedAt).toISOString()],
 ];
 
 export function csvCell(value: string | number | null): string {

@@ -58,6 +58,7 @@ export const logFilterSchema = z
     httpStatus: integer(100, 599),
     httpStatusClass: integer(1, 5),
     error: text(200),
+    hideChecks: z.preprocess((raw) => (raw === "" ? undefined : raw), z.enum(["1", "0"], { error: 'must be "1" or "0"' }).optional()),
     from: timeParam,
     to: timeParam,
   })
@@ -92,6 +93,7 @@ export function parseLogFilter(input: unknown): LogFilter {
     httpStatus: filter.httpStatus,
     httpStatusClass: filter.httpStatusClass,
     errorText: filter.error,
+    hideTwoWayChecks: filter.hideChecks === "1" ? true : undefined,
     from: filter.from,
     to: filter.to,
   };

@@ -42,15 +42,40 @@ describe("retry one", () => {
 
     await settled(installation);
     const detail = await getJson<LogEntryDetail>(installation, `/api/log/${event.id}`);
-    expect(detail.row.status).toBe("delivered");
-    expect(detail.related[0]).toMatchObject({ status: "delivered", httpStatus: 200 });
+    // The shown error is the latest attempt's: none once the retry succeeded, on the event and on its request.
+    expect(detail.row).toMatchObject({ status: "delivered", error: null });
+    expect(detail.related[0]).toMatchObject({ status: "delivered", httpStatus: 200, error: null });
     expect(detail.related[0].attempts.map((a) => a.httpStatus)).toEqual([400, 200]);
     expect(patchesFor("r-one")).toHaveLength(2);
     expect(stack.personalize.userAttributes(TEST_PROJECT_UID, "r-one")).toEqual({ plan: "pro" });
 
     const again = await installation.api(`/api/log/${event.id}/retry`, { method: "POST" });
     expect(again.status).toBe(409);
-    expect((await again.json()).message).toMatch(/is delivered; only failed or dead-lettered deliveries can be retried/);
+    expect((await again.json()).message).toMatch(/is delivered; only failed, dead-lettered or pending-retry deliveries can be retried/);
+  });
+
+  it("sends a request waiting for its scheduled retry now (Retry now)", async () => {
+    // Retry-After an hour ahead (within the default 4 h maximum age): without "Retry now" the request would wait.
+    const patient = await startTestStack();
+    try {
+      const owner = await patient.install({ configuration: MAPPED_CONFIGURATION });
+      patient.personalize.addFault({ kind: "rate-limit", retryAfterSeconds: 3600, userUid: "r-now", times: 1 });
+      await sendEvents(patient, owner, [{ type: "identify", userId: "r-now", messageId: "r-now-1", traits: { plan: "pro" } }]);
+      const [waiting] = await eventually(async () => {
+        const rows = await listAll(owner, "userId=r-now&direction=personalize&status=pending_retry");
+        return rows.length ? rows : null;
+      });
+      const [event] = await listAll(owner, "messageId=r-now-1&direction=inbound");
+      const response = await owner.api(`/api/log/${event.id}/retry`, { method: "POST" });
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual({ requeued: [waiting.id] });
+      await settled(owner);
+      const detail = await getJson<LogEntryDetail>(owner, `/api/log/${event.id}`);
+      expect(detail.row).toMatchObject({ status: "delivered", error: null });
+      expect(detail.related[0].attempts.map((a) => a.httpStatus)).toEqual([429, 200]);
+    } finally {
+      await patient.close();
+    }
   });
 
   it("answers 404 for an unknown row", async () => {

@@ -5,8 +5,9 @@
  */
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import { sessionOf } from "../auth/session-routes.ts";
+import { sessionEnded, sessionOf } from "../auth/session-routes.ts";
 import { HttpError } from "../http/errors.ts";
+import { createStreamAdmission } from "../http/stream-admission.ts";
 import type { Installations } from "../installations/installations.ts";
 import type { LogStatus, Store } from "../store/types.ts";
 import { createRetryJobs } from "./bulk-retry.ts";
@@ -25,9 +26,15 @@ const rowIdSchema = z.object({ id: z.string().regex(/^\d{1,15}$/, "must be a row
 const exportSchema = z.object({ format: z.enum(["csv", "json"], { error: 'must be "csv" or "json"' }).default("csv") });
 const recentSchema = z.object({ limit: z.coerce.number().int().min(1).max(100, "must be at most 100").default(20) });
 
-export async function syncLogRoutes(app: FastifyInstance, deps: { store: Store; installations: Installations }) {
+export async function syncLogRoutes(
+  app: FastifyInstance,
+  deps: { store: Store; installations: Installations; liveStreams: { perInstallation: number; total: number } },
+) {
   const { store } = deps;
-  const streams = createLogStreams(store);
+  const streams = createLogStreams(store, {
+    admission: createStreamAdmission(deps.liveStreams),
+    sessionEnded: (session) => sessionEnded(deps.installations, session),
+  });
   const retryJobs = createRetryJobs(store, app.log);
   app.addHook("preClose", async () => streams.closeAll());
 
@@ -43,14 +50,17 @@ export async function syncLogRoutes(app: FastifyInstance, deps: { store: Store; 
 
   app.get("/api/log/summary", async (request) => {
     const { installationUid } = sessionOf(request);
-    const { from, to } = parseSummaryPeriod(request.query, Date.now());
-    return summarizeLog(store, installationUid, from, to);
+    const filter = parseLogFilter(request.query);
+    const [summary, unauthenticatedRequests] = await Promise.all([
+      summarizeLog(store, installationUid, filter, parseSummaryPeriod(filter, Date.now())),
+      store.unauthenticatedRefusals(installationUid),
+    ]);
+    return { ...summary, refusedUnauthenticatedRequests: unauthenticatedRequests };
   });
 
-  app.get("/api/log/stream", async (request, reply) => {
-    const { installationUid } = sessionOf(request);
+  app.get("/api/log/stream", { config: { auth: "stream" } }, async (request, reply) => {
     const { token: _token, ...query } = request.query as Record<string, unknown>;
-    streams.serve(request, reply, installationUid, parseLogFilter(query));
+    streams.serve(request, reply, sessionOf(request), parseLogFilter(query));
     return reply;
   });
 
@@ -93,20 +103,20 @@ export async function syncLogRoutes(app: FastifyInstance, deps: { store: Store; 
 
   app.post("/api/log/retry", async (request, reply) => {
     const { installationUid } = sessionOf(request);
-    const job = retryJobs.start(installationUid, parseLogFilter(request.body));
+    const job = await retryJobs.start(installationUid, parseLogFilter(request.body));
     return reply.code(202).send(job);
   });
 
   app.get<{ Params: { jobId: string } }>("/api/log/retry/:jobId", async (request) => {
     const { installationUid } = sessionOf(request);
-    const job = retryJobs.get(installationUid, request.params.jobId);
+    const job = await retryJobs.get(installationUid, request.params.jobId);
     if (!job) throw new HttpError(404, "not_found", "no such retry job");
     return job;
   });
 
   app.post<{ Params: { jobId: string } }>("/api/log/retry/:jobId/cancel", async (request) => {
     const { installationUid } = sessionOf(request);
-    const job = retryJobs.cancel(installationUid, request.params.jobId);
+    const job = await retryJobs.cancel(installationUid, request.params.jobId);
     if (!job) throw new HttpError(404, "not_found", "no such retry job");
     return job;
   });
@@ -124,10 +134,17 @@ export async function syncLogRoutes(app: FastifyInstance, deps: { store: Store; 
     const { id } = parseParams(rowIdSchema, request.params);
     const [row] = await store.getLogRows(installationUid, [id]);
     if (!row) throw new HttpError(404, "not_found", `no log row ${id}`);
-    const requeued = await store.retryOutbound(installationUid, outboundIdsOf(row), Date.now());
-    if (requeued.length === 0) {
-      throw new HttpError(409, "not_retryable", `row ${id} is ${row.status.replaceAll("_", " ")}; only failed or dead-lettered deliveries can be retried`);
+    const outbound = outboundIdsOf(row);
+    const requeued = await store.retryOutbound(installationUid, outbound, Date.now());
+    // A request still waiting for its scheduled retry goes out now instead ("Retry now").
+    const expedited = await store.retryNow(installationUid, outbound.filter((outboundId) => !requeued.includes(outboundId)), Date.now());
+    if (requeued.length === 0 && expedited.length === 0) {
+      throw new HttpError(
+        409,
+        "not_retryable",
+        `row ${id} is ${row.status.replaceAll("_", " ")}; only failed, dead-lettered or pending-retry deliveries can be retried`,
+      );
     }
-    return { requeued };
+    return { requeued: [...requeued, ...expedited] };
   });
 }

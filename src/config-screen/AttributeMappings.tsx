@@ -6,10 +6,12 @@ import { SelectField, type SelectOption } from "../ui/SelectField";
 import { TextField } from "../ui/TextField";
 import type { PersonalizeCatalog } from "./api";
 import type { FormProps } from "./form";
+import { AudienceTypeNote } from "./AudienceTypes";
 import { MissingInPersonalize } from "./MissingInPersonalize";
 import { SourcePathInput } from "./SourcePathInput";
 import { LIST_IDS } from "./suggestions";
 import { MappingRowList } from "./MappingRowList";
+import { fieldOfControl, useLeftFields } from "./useLeftFields";
 import { fieldError } from "./validation";
 
 const TYPE_LABELS: Record<AttributeType, string> = {
@@ -51,15 +53,16 @@ interface AttributeRowProps extends AttributeMappingsProps {
 function AttributeRow({ row, index, data, dispatch, validation, catalog }: AttributeRowProps) {
   const base = `attribute-row-${index}`;
   const label = `Attribute mapping ${index + 1}`;
+  const left = useLeftFields(row.source !== "" || row.attribute !== "", fieldOfControl(base));
   const error = (field: keyof AttributeMapping) =>
-    fieldError(validation, "configuration", "attributeMappings", index, field);
+    left.shown(field, fieldError(validation, "configuration", "attributeMappings", index, field));
   const update = (patch: Partial<Omit<AttributeMapping, "id">>) =>
     dispatch({ type: "updateAttributeRow", id: row.id, patch });
   const key = row.attribute.trim();
   const missing = catalog !== undefined && key !== "" && !catalog.attributes.some((attribute) => attribute.key === key);
 
   return (
-    <li className="mapping-row" data-test-id={base} aria-label={label}>
+    <li className="mapping-row" data-test-id={base} aria-label={label} onBlur={left.onBlur}>
       <div className="mapping-row__header">
         <h4>{label}</h4>
         <CheckboxField
@@ -107,6 +110,7 @@ function AttributeRow({ row, index, data, dispatch, validation, catalog }: Attri
             onChange={(type) => update({ type })}
             testId={`${base}-type`}
           />
+          <AudienceTypeNote row={row} />
         </FormField>
         <FormField
           htmlFor={`${base}-default`}

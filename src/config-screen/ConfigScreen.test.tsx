@@ -69,7 +69,7 @@ describe("ConfigScreen", () => {
     expect(sent.configuration.personalize.projectUid).toBe("abc");
     expect(Object.keys(sent).sort()).toEqual(["configuration", "serverConfiguration"]);
     expect(Object.keys(sent.configuration).sort()).toEqual(
-      ["attributeMappings", "engage", "eventMappings", "identity", "personalize", "retention", "segment", "twoWay", "unmappedTraits", "version"].sort(),
+      ["alerts", "attributeMappings", "engage", "eventMappings", "identity", "personalize", "retention", "segment", "twoWay", "unmappedTraits", "version"].sort(),
     );
     expect(byTestId("personalize-project-uid-error").textContent).toMatch(/Must be the 24-character project UID/);
     expect(projectUid.getAttribute("aria-invalid")).toBe("true");

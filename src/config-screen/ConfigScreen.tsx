@@ -9,6 +9,7 @@ import { EventTester } from "./EventTester";
 import { initialInstallationData, installationReducer } from "./installation-state";
 import { MappingsSection } from "./MappingsSection";
 import { PersonalizeSection } from "./PersonalizeSection";
+import { AlertsSection } from "./AlertsSection";
 import { RetentionSection } from "./RetentionSection";
 import { SegmentSection } from "./SegmentSection";
 import { useInstallationSync } from "./useInstallationSync";
@@ -68,6 +69,7 @@ function ConfigForm({ widget, stored, installationUid }: ConfigFormProps) {
       <MappingsSection {...form} />
       <EventTester {...form} />
       <RetentionSection {...form} />
+      <AlertsSection {...form} />
     </main>
   );
 }

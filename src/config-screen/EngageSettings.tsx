@@ -4,6 +4,7 @@ import { EmptyText } from "../ui/RemoteState";
 import { TextField } from "../ui/TextField";
 import { ToggleField } from "../ui/ToggleField";
 import type { PersonalizeCatalog } from "./api";
+import { EngageFeeds } from "./AudienceTypes";
 import type { FormProps } from "./form";
 import { fieldError } from "./validation";
 
@@ -73,6 +74,7 @@ export function EngageSettings({ data, dispatch, validation, audiences, audience
           </p>
         )}
       </div>
+      <EngageFeeds />
     </section>
   );
 }

@@ -9,6 +9,7 @@ import type { FormProps } from "./form";
 import { MissingInPersonalize } from "./MissingInPersonalize";
 import { LIST_IDS, type EventSource } from "./suggestions";
 import { MappingRowList } from "./MappingRowList";
+import { fieldOfControl, useLeftFields } from "./useLeftFields";
 import { fieldError } from "./validation";
 
 const SOURCE_OPTIONS: SelectOption<EventSource>[] = EVENT_SOURCES.map((source) => ({ value: source, label: source }));
@@ -42,13 +43,14 @@ interface EventRowProps extends EventMappingsProps {
 function EventRow({ row, index, data, dispatch, validation, catalog }: EventRowProps) {
   const base = `event-row-${index}`;
   const label = `Event mapping ${index + 1}`;
-  const error = (field: keyof EventMapping) => fieldError(validation, "configuration", "eventMappings", index, field);
+  const left = useLeftFields(row.segmentEvent !== "" || row.personalizeEvent !== "", fieldOfControl(base));
+  const error = (field: keyof EventMapping) => left.shown(field, fieldError(validation, "configuration", "eventMappings", index, field));
   const update = (patch: Partial<Omit<EventMapping, "id">>) => dispatch({ type: "updateEventRow", id: row.id, patch });
   const key = row.personalizeEvent.trim();
   const missing = catalog !== undefined && key !== "" && !catalog.events.some((event) => event.key === key);
 
   return (
-    <li className="mapping-row" data-test-id={base} aria-label={label}>
+    <li className="mapping-row" data-test-id={base} aria-label={label} onBlur={left.onBlur}>
       <div className="mapping-row__header">
         <h4>{label}</h4>
         <CheckboxField

@@ -10,6 +10,7 @@ import { usePreviewEvent, useRecentEvents, useSendEvent, type RecentEvent } from
 import { parseEventJson } from "./event-json";
 import type { FormProps } from "./form";
 import { MappingSummary, RequestList } from "./TesterResult";
+import { TesterAudienceImpact } from "./AudienceTypes";
 
 const PLACEHOLDER = prettyJson({
   type: "identify",
@@ -79,6 +80,7 @@ export function EventTester({ data }: FormProps) {
         <div className="tester-result" data-test-id="tester-result">
           <MappingSummary mapping={preview.data.mapping} />
           <RequestList requests={preview.data.requests} configuration={data.configuration} testId="tester-requests" />
+          <TesterAudienceImpact requests={preview.data.requests} />
         </div>
       )}
 

@@ -9,6 +9,7 @@ import { EngageSettings } from "./EngageSettings";
 import { EventMappings } from "./EventMappings";
 import type { FormProps } from "./form";
 import { IdentitySettings } from "./IdentitySettings";
+import { useSegmentSuggestions } from "./segment-api";
 import { SuggestionLists } from "./SuggestionLists";
 import { countErrors } from "./validation";
 
@@ -23,6 +24,7 @@ export function MappingsSection(form: FormProps) {
   const { data, dispatch, validation } = form;
   const catalog = usePersonalizeCatalog(data);
   const observed = useObservedKeys();
+  const segmentSuggestions = useSegmentSuggestions(data);
   const loadedCatalog = catalog.isSuccess ? catalog.data : undefined;
   const errorCount = ["attributeMappings", "eventMappings", "engage", "identity", "unmappedTraits"].reduce(
     (sum, key) => sum + countErrors(validation, "configuration", key),
@@ -32,7 +34,13 @@ export function MappingsSection(form: FormProps) {
   return (
     <Section title="Mappings" errorCount={errorCount} testId="section-mappings">
       <CatalogStatus catalog={catalog} observed={observed} />
-      <SuggestionLists catalog={loadedCatalog} observed={observed.data} />
+      <SuggestionLists catalog={loadedCatalog} observed={observed.data} segment={segmentSuggestions.data} />
+      {segmentSuggestions.data?.problems.map((problem) => (
+        <p key={problem.message} className="hint" data-test-id="segment-suggestions-problem">
+          Segment suggestions: {problem.message}
+          {problem.missingRole ? `; add the ${problem.missingRole} role to the token` : ""}
+        </p>
+      ))}
       <AttributeMappings {...form} catalog={loadedCatalog} />
       <FormField
         htmlFor="unmapped-traits"

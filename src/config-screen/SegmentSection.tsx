@@ -8,6 +8,7 @@ import { SelectField, type SelectOption } from "../ui/SelectField";
 import { TextField } from "../ui/TextField";
 import { ToggleField } from "../ui/ToggleField";
 import type { FormProps } from "./form";
+import { SegmentConnect } from "./SegmentConnect";
 import { newBearerToken, newSharedSecret, newWriteKey } from "./random";
 import { countErrors, fieldError } from "./validation";
 
@@ -19,7 +20,7 @@ const SEGMENT_REGION_OPTIONS: SelectOption<SegmentRegion>[] = SEGMENT_REGIONS.ma
 
 type ServerConfiguration = FormProps["data"]["serverConfiguration"];
 
-const SEGMENT_SECRETS = ["webhookSharedSecret", "webhookBearerToken", "trackingWriteKey", "segmentWriteKey"] as const;
+const SEGMENT_SECRETS = ["webhookSharedSecret", "webhookBearerToken", "trackingWriteKey", "segmentWriteKey", "segmentPublicApiToken"] as const;
 
 export function SegmentSection({ data, dispatch, validation, installationUid }: FormProps & { installationUid: string }) {
   const { segment, twoWay } = data.configuration;
@@ -41,7 +42,7 @@ export function SegmentSection({ data, dispatch, validation, installationUid }: 
       <FormField
         htmlFor="segment-region"
         label="Segment data region"
-        help="Where your Segment workspace stores data; the two-way sync sends to this region's Tracking API."
+        help="Where your Segment workspace stores data; the two-way sync sends to this region's Tracking API, and Connect calls this region's Public API."
       >
         <SelectField
           id="segment-region"
@@ -51,6 +52,8 @@ export function SegmentSection({ data, dispatch, validation, installationUid }: 
           testId="segment-region-select"
         />
       </FormField>
+
+      <SegmentConnect data={data} dispatch={dispatch} validation={validation} installationUid={installationUid} />
 
       <section className="panel" aria-labelledby="segment-inbound-title">
         <h3 id="segment-inbound-title">Inbound: Segment → this app</h3>
@@ -79,7 +82,7 @@ export function SegmentSection({ data, dispatch, validation, installationUid }: 
             value={server.webhookBearerToken}
             onChange={(webhookBearerToken) => setSecret({ webhookBearerToken })}
             error={secretError("webhookBearerToken")}
-            help="Accepted instead of a signature when Segment sends Authorization: Bearer <token>."
+            help="Accepted instead of a signature (Authorization: Bearer <token>). Weaker: anyone who sees one request can reuse it."
             generate={newBearerToken}
             copyable
             testId="bearer-token-input"
@@ -177,8 +180,9 @@ function WebhookSetupSteps({ webhookUrl, withBearer }: { webhookUrl: string; wit
         to your source.
       </li>
       <li>
-        In its Settings, paste the shared secret above into <strong>Shared Secret</strong>; Segment then sends an{" "}
-        <code>X-Signature</code> header.
+        In its Settings, paste the shared secret above into <strong>Shared Secret</strong>; Segment then signs each
+        request&apos;s whole body in an <code>X-Signature</code> header. Requests that are unsigned, or signed over only part
+        of the body, are refused.
       </li>
       <li>
         Add a mapping with the <strong>Send</strong> action: URL <code>{webhookUrl}</code>, Method <strong>POST</strong>,
@@ -190,7 +194,8 @@ function WebhookSetupSteps({ webhookUrl, withBearer }: { webhookUrl: string; wit
         </li>
       )}
       <li>
-        Enable batching, batch size <strong>1000 or less</strong>.
+        Leave <strong>Enable Batching</strong> off, so that every request is one event signed in full. (With batching on,
+        batches are accepted only when the signature covers the whole batch.)
       </li>
       <li>Save, then enable the mapping and the destination.</li>
     </ol>

@@ -13,7 +13,7 @@ import { newRowId } from "./random";
  * The whole installation data `{configuration, serverConfiguration}` as one reducer state. Each state is what the
  * config screen hands to Contentstack in full, so no key can be dropped by a partial update.
  */
-type SectionKey = "personalize" | "segment" | "identity" | "engage" | "twoWay" | "retention";
+type SectionKey = "personalize" | "segment" | "identity" | "engage" | "twoWay" | "retention" | "alerts";
 
 type SectionUpdate = {
   [K in SectionKey]: { type: "updateSection"; section: K; patch: Partial<Configuration[K]> };

@@ -1,5 +1,6 @@
 import { EVENT_SOURCES } from "../shared/installation-config";
 import { formatCount, formatWhen } from "../ui/format";
+import type { SegmentSuggestions, SuggestionOrigin } from "../shared/segment-connect";
 import type { ObservedKeys, PersonalizeCatalog } from "./api";
 
 /** Where a mapped value is read from; the schema's SOURCE_PATH_PATTERN allows exactly these prefixes. */
@@ -61,4 +62,27 @@ export function attributeKeySuggestions(catalog: PersonalizeCatalog | undefined)
 
 export function eventKeySuggestions(catalog: PersonalizeCatalog | undefined): Suggestion[] {
   return (catalog?.events ?? []).map((event) => ({ value: event.key, label: event.name }));
+}
+
+const ORIGIN_LABELS: Record<SuggestionOrigin, string> = { "tracking-plan": "from the tracking plan", unify: "observed by Unify" };
+
+/** Trait paths from Segment's tracking plans and Unify, each labelled with where it came from. */
+export function segmentTraitSuggestions(segment: SegmentSuggestions | undefined, prefix: SourcePrefix | null): Suggestion[] {
+  return (segment?.traits ?? []).flatMap((trait) => {
+    if (prefix && !trait.path.startsWith(prefix)) return [];
+    const value = prefix ? trait.path.slice(prefix.length) : trait.path;
+    return value ? [{ value, label: `${trait.path} · ${ORIGIN_LABELS[trait.origin]} (${trait.detail})` }] : [];
+  });
+}
+
+export function segmentEventSuggestions(segment: SegmentSuggestions | undefined, source: EventSource): Suggestion[] {
+  return (segment?.events ?? [])
+    .filter((event) => event.source === source)
+    .map((event) => ({ value: event.name, label: `${event.source} "${event.name}" · ${ORIGIN_LABELS[event.origin]} (${event.detail})` }));
+}
+
+/** Traffic we saw first (it carries counts), then Segment's names that traffic has not shown yet. */
+export function mergeSuggestions(first: Suggestion[], then: Suggestion[]): Suggestion[] {
+  const seen = new Set(first.map((suggestion) => suggestion.value));
+  return [...first, ...then.filter((suggestion) => !seen.has(suggestion.value) && Boolean(seen.add(suggestion.value)))];
 }

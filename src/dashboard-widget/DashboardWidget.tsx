@@ -1,34 +1,20 @@
 /**
  * The Stack Dashboard widget: delivery health of the last hour (delivered, failed, error rate, the latest error,
- * a sparkline of received events) and a link to the full sync log.
+ * a sparkline of received events) and where to find the full sync log.
  */
 import { useEffect } from "react";
 import { Line, LineChart, ResponsiveContainer, Tooltip } from "recharts";
-import { useLogSummary } from "../dashboard/api";
+import { useAlerts, useLogSummary } from "../dashboard/api";
 import { formatNumber, formatPercent } from "../dashboard/log-format";
 import "../dashboard/sync-log.css";
 import { useSdk } from "../sdk/hooks";
-import type { UiLocation } from "../sdk/types";
+import { errorRate, problemEvents } from "../shared/log-counts";
 import { formatWhen } from "../ui/format";
 import { ErrorText, LoadingText } from "../ui/RemoteState";
 import "./dashboard-widget.css";
 
 const HOUR_MS = 3_600_000;
 const REFRESH_MS = 30_000;
-
-/**
- * Where "Open the sync log" leads. The URL of an app's full page inside Contentstack is not documented, so it is
- * a build setting (VITE_SYNC_LOG_URL, with {app}, {apiKey}, {appUid} and {installationUid} filled from the SDK);
- * without it the link is the full page's own path.
- */
-export function syncLogHref(sdk: Pick<UiLocation, "endpoints" | "ids" | "appUID" | "installationUID">, template: string | undefined): string {
-  if (!template) return "/sync-log";
-  return template
-    .replaceAll("{app}", sdk.endpoints.APP)
-    .replaceAll("{apiKey}", sdk.ids.apiKey)
-    .replaceAll("{appUid}", sdk.appUID)
-    .replaceAll("{installationUid}", sdk.installationUID);
-}
 
 export function DashboardWidget() {
   const sdk = useSdk();
@@ -41,20 +27,41 @@ export function DashboardWidget() {
     <main className="widget" data-test-id="widget">
       <div className="widget__header">
         <h1>Segment sync · last hour</h1>
-        <a className="link-button" href={syncLogHref(sdk, import.meta.env.VITE_SYNC_LOG_URL)} target="_top" data-test-id="widget-open-log">
-          Open the sync log
-        </a>
+        {/*
+          The app-sdk (2.3.6) offers no way to open another location, and the URL of an app's full page inside
+          Contentstack is not documented; a link would navigate the frame or the window out of Contentstack. So the
+          widget names where the full page is instead.
+        */}
+        <p className="hint" data-test-id="widget-where-log">
+          Every event is in <strong>Segment sync log</strong> in the stack&apos;s left navigation.
+        </p>
       </div>
       {summary.isPending && <LoadingText>Loading…</LoadingText>}
       {summary.isError && <ErrorText context="Could not load the sync health" error={summary.error} onRetry={() => void summary.refetch()} />}
+      <ActiveAlerts />
       {summary.data && <Health summary={summary.data} />}
     </main>
   );
 }
 
+function ActiveAlerts() {
+  const alerts = useAlerts(REFRESH_MS).data;
+  if (!alerts?.active.length) return null;
+  return (
+    <ul className="widget__alerts" data-test-id="widget-alerts" aria-label="Active alerts">
+      {alerts.active.map((alert) => (
+        <li key={alert.condition} data-condition={alert.condition}>
+          <strong>{alert.title}</strong> since {formatWhen(alert.since)}: {alert.message}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
 function Health({ summary }: { summary: NonNullable<ReturnType<typeof useLogSummary>["data"]> }) {
   const { delivered } = summary.funnel;
-  const failed = summary.funnel.failed + summary.funnel.deadLettered;
+  const failed = problemEvents(summary.funnel);
+  const rate = errorRate(summary.funnel);
   const last = summary.lastError;
   return (
     <>
@@ -64,12 +71,12 @@ function Health({ summary }: { summary: NonNullable<ReturnType<typeof useLogSumm
           <dd>{formatNumber(delivered)}</dd>
         </div>
         <div data-test-id="widget-failed" data-count={failed} className={failed ? "widget__figure--bad" : undefined}>
-          <dt>Failed</dt>
+          <dt>Rejected or failed</dt>
           <dd>{formatNumber(failed)}</dd>
         </div>
-        <div data-test-id="widget-error-rate">
+        <div data-test-id="widget-error-rate" data-rate={rate ?? ""}>
           <dt>Error rate</dt>
-          <dd>{formatPercent(failed, delivered + failed)}</dd>
+          <dd>{rate === null ? "–" : formatPercent(failed, delivered + failed)}</dd>
         </div>
       </dl>
       <figure className="widget__sparkline" data-test-id="widget-sparkline" aria-label="Events received per minute, last hour">

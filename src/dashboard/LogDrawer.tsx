@@ -4,10 +4,11 @@
  * receipt to the final status, and the user's other events.
  */
 import { useEffect, useRef, type ReactNode } from "react";
+import { UserLink } from "../user-inspector/UserLink";
 import { ActionButton } from "../ui/ActionButton";
 import { CopyButton } from "../ui/CopyButton";
 import { ErrorText, LoadingText } from "../ui/RemoteState";
-import { prettyJson } from "../ui/format";
+import { formatWhen, prettyJson } from "../ui/format";
 import { useLogDetail, useRetryRow, type LogEntryDetail, type LogItem, useCheckAssignments } from "./api";
 import { DIRECTION_LABELS, eventLabel, formatClock, formatDateTime, formatMs, RETRYABLE } from "./log-format";
 import { StatusTag } from "./StatusTag";
@@ -67,6 +68,11 @@ function DrawerBody({ detail, onOpen, onFilterUser }: { detail: LogEntryDetail }
         {RETRYABLE.has(row.status) && (
           <ActionButton buttonType="primary" isLoading={retry.isPending} onClick={() => retry.mutate(row.id)} testId="log-drawer-retry">
             Retry
+          </ActionButton>
+        )}
+        {row.status === "pending_retry" && (
+          <ActionButton buttonType="primary" isLoading={retry.isPending} onClick={() => retry.mutate(row.id)} testId="log-drawer-retry-now">
+            {row.nextAttemptAt ? `Retry now (next try ${formatWhen(row.nextAttemptAt)})` : "Retry now"}
           </ActionButton>
         )}
       </div>
@@ -273,6 +279,7 @@ function VariantCheck({ userId }: { userId: string }) {
       <ActionButton buttonType="secondary" isLoading={check.isPending} onClick={() => check.mutate(userId)} testId="log-drawer-check-variants">
         {`Check ${userId}'s variants now`}
       </ActionButton>
+      <UserLink userId={userId} testId="log-drawer-inspect-user">{`Why does ${userId} get these variants? Open the user view`}</UserLink>
       {result && (
         <p role="status" data-test-id="log-drawer-variants-result">
           {result.status === "skipped" || result.status === "failed"

@@ -7,10 +7,14 @@ export function RetentionNote() {
   if (!retention.data) return null;
   const { days, maxRows, rows, oldestAt } = retention.data;
   return (
-    <p className="hint retention-note" data-test-id="retention-note">
-      Keeps {days} day{days === 1 ? "" : "s"} or {formatNumber(maxRows)} rows, whichever is less; older rows are removed in the
-      background (change it under Sync log retention in the app configuration). Now {formatNumber(rows)} rows
-      {oldestAt ? ` since ${formatDateTime(oldestAt)}` : ""}.
+    <p
+      className="hint retention-note"
+      data-test-id="retention-note"
+      data-rows={rows}
+      title="Older rows are removed in the background; change it under Sync log retention in the app configuration."
+    >
+      {formatNumber(rows)} rows stored{oldestAt ? ` since ${formatDateTime(oldestAt)}` : ""}; keeps {days} day{days === 1 ? "" : "s"} or{" "}
+      {formatNumber(maxRows)} rows, whichever is less.
     </p>
   );
 }

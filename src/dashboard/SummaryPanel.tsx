@@ -5,68 +5,77 @@
 import { Area, AreaChart, CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import type { ReactElement } from "react";
 import { ErrorText, LoadingText } from "../ui/RemoteState";
+import { Section } from "../ui/Section";
 import { useLogSummary, type LogSummary } from "./api";
+import type { LogFilters } from "./log-filters";
 import { formatMs, formatNumber, formatPercent } from "./log-format";
 
 type ErrorGroup = LogSummary["topErrors"][number];
 
 interface SummaryPanelProps {
-  period: { from: string; to: string };
+  filters: LogFilters;
   onOpen: (id: number) => void;
   onFilterError: (error: string) => void;
 }
 
 const REFRESH_MS = 15_000;
 
-export function SummaryPanel({ period, onOpen, onFilterError }: SummaryPanelProps) {
-  const summary = useLogSummary(period, REFRESH_MS);
+export function SummaryPanel({ filters, onOpen, onFilterError }: SummaryPanelProps) {
+  const summary = useLogSummary({ filters }, REFRESH_MS);
   if (summary.isPending) return <LoadingText>Loading the summary…</LoadingText>;
   if (summary.isError) return <ErrorText context="Could not load the summary" error={summary.error} onRetry={() => void summary.refetch()} />;
   const data = summary.data;
   return (
-    <div className="summary" data-test-id="log-summary">
-      <p className="hint">
-        {new Date(data.from).toLocaleString()} – {new Date(data.to).toLocaleString()} · delivery p95 {formatMs(data.latency.deliveryP95Ms)} from
-        receipt, request p95 {formatMs(data.latency.requestP95Ms)}
-      </p>
+    <section className="summary" data-test-id="log-summary" aria-label="Summary">
       <Funnel summary={data} />
-      <div className="summary__charts">
-        <Chart title="Throughput (events per bucket)" testId="summary-chart-throughput">
-          <AreaChart data={chartData(data)}>
-            <CartesianGrid strokeDasharray="3 3" />
-            <XAxis dataKey="time" minTickGap={24} />
-            <YAxis allowDecimals={false} width={40} />
-            <Tooltip />
-            <Area type="monotone" dataKey="received" name="Received" stroke="#6c5ce7" fill="#e5e1fb" isAnimationActive={false} />
-            <Area type="monotone" dataKey="delivered" name="Delivered" stroke="#007a52" fill="#d9f2e8" isAnimationActive={false} />
-            <Area type="monotone" dataKey="failed" name="Failed" stroke="#c0392b" fill="#fbe1de" isAnimationActive={false} />
-          </AreaChart>
-        </Chart>
-        <Chart title="Success rate" testId="summary-chart-success">
-          <LineChart data={chartData(data)}>
-            <CartesianGrid strokeDasharray="3 3" />
-            <XAxis dataKey="time" minTickGap={24} />
-            <YAxis domain={[0, 100]} unit="%" width={48} />
-            <Tooltip />
-            <Line type="monotone" dataKey="successRate" name="Success rate (%)" stroke="#007a52" dot={{ r: 2 }} connectNulls isAnimationActive={false} />
-          </LineChart>
-        </Chart>
-        <Chart title="p95 request latency" testId="summary-chart-latency">
-          <LineChart data={chartData(data)}>
-            <CartesianGrid strokeDasharray="3 3" />
-            <XAxis dataKey="time" minTickGap={24} />
-            <YAxis unit=" ms" width={64} />
-            <Tooltip />
-            <Line type="monotone" dataKey="p95LatencyMs" name="p95 latency (ms)" stroke="#6c5ce7" dot={{ r: 2 }} connectNulls isAnimationActive={false} />
-          </LineChart>
-        </Chart>
-      </div>
-      <div className="summary__groups">
-        <ErrorGroups title="Top errors" groups={data.topErrors} testId="summary-top-errors" onOpen={onOpen} onFilter={onFilterError} />
-        <ErrorGroups title="Why events were not sent" groups={data.filterReasons} testId="summary-filter-reasons" onOpen={onOpen} onFilter={onFilterError} />
-      </div>
-    </div>
+      <Section title={`Charts and top errors · ${periodText(data)}`} defaultOpen={false} testId="summary-section">
+        <p className="hint">
+          Delivery p95 {formatMs(data.latency.deliveryP95Ms)} from receipt, request p95 {formatMs(data.latency.requestP95Ms)}
+        </p>
+        <div className="summary__charts">
+          <Chart title="Throughput (events per bucket)" testId="summary-chart-throughput">
+            <AreaChart data={chartData(data)}>
+              <CartesianGrid strokeDasharray="3 3" />
+              <XAxis dataKey="time" minTickGap={24} />
+              <YAxis allowDecimals={false} width={40} />
+              <Tooltip />
+              <Area type="monotone" dataKey="received" name="Received" stroke="#6c5ce7" fill="#e5e1fb" isAnimationActive={false} />
+              <Area type="monotone" dataKey="delivered" name="Delivered" stroke="#007a52" fill="#d9f2e8" isAnimationActive={false} />
+              <Area type="monotone" dataKey="failed" name="Rejected or failed" stroke="#c0392b" fill="#fbe1de" isAnimationActive={false} />
+            </AreaChart>
+          </Chart>
+          <Chart title="Success rate" testId="summary-chart-success">
+            <LineChart data={chartData(data)}>
+              <CartesianGrid strokeDasharray="3 3" />
+              <XAxis dataKey="time" minTickGap={24} />
+              <YAxis domain={[0, 100]} unit="%" width={48} />
+              <Tooltip />
+              <Line type="monotone" dataKey="successRate" name="Success rate (%)" stroke="#007a52" dot={{ r: 2 }} connectNulls isAnimationActive={false} />
+            </LineChart>
+          </Chart>
+          <Chart title="p95 request latency" testId="summary-chart-latency">
+            <LineChart data={chartData(data)}>
+              <CartesianGrid strokeDasharray="3 3" />
+              <XAxis dataKey="time" minTickGap={24} />
+              <YAxis unit=" ms" width={64} />
+              <Tooltip />
+              <Line type="monotone" dataKey="p95LatencyMs" name="p95 latency (ms)" stroke="#6c5ce7" dot={{ r: 2 }} connectNulls isAnimationActive={false} />
+            </LineChart>
+          </Chart>
+        </div>
+        <div className="summary__groups">
+          <ErrorGroups title="Top errors" groups={data.topErrors} testId="summary-top-errors" onOpen={onOpen} onFilter={onFilterError} />
+          <ErrorGroups title="Why events were not sent" groups={data.filterReasons} testId="summary-filter-reasons" onOpen={onOpen} onFilter={onFilterError} />
+        </div>
+      </Section>
+    </section>
   );
+}
+
+const periodFormat = new Intl.DateTimeFormat("en", { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", hour12: false });
+
+function periodText(summary: LogSummary): string {
+  return `${periodFormat.format(summary.from)} – ${periodFormat.format(summary.to)}`;
 }
 
 function chartData(summary: LogSummary) {

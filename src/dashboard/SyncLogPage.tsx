@@ -5,7 +5,8 @@
 import { useCallback, useMemo } from "react";
 import { useSearchParams } from "react-router-dom";
 import { ErrorText } from "../ui/RemoteState";
-import { Section } from "../ui/Section";
+import { CopyButton } from "../ui/CopyButton";
+import { AlertsPanel } from "./AlertsPanel";
 import { BulkRetry } from "./BulkRetry";
 import { ExportButtons } from "./ExportButtons";
 import { FilterBar } from "./FilterBar";
@@ -15,11 +16,19 @@ import { filterQuery, filtersFromSearch, withFilters, type LogFilters } from "./
 import { formatNumber } from "./log-format";
 import { LogTable } from "./LogTable";
 import { RetentionNote } from "./RetentionNote";
+import { SegmentFunnel } from "./SegmentFunnel";
 import { SummaryPanel } from "./SummaryPanel";
 import { useLiveLog } from "./useLiveLog";
 import "./sync-log.css";
 
 const TABLE_HEIGHT = 560;
+
+/** The page's own address with the view (filters, time range, open row) and without the one-time app-token. */
+function viewLink(search: URLSearchParams): string {
+  const params = new URLSearchParams(search);
+  params.delete("app-token");
+  return `${window.location.origin}${window.location.pathname}${params.size ? `?${params}` : ""}`;
+}
 
 export function SyncLogPage() {
   const [search, setSearch] = useSearchParams();
@@ -56,26 +65,27 @@ export function SyncLogPage() {
   return (
     <main className="page sync-log" data-test-id="sync-log-page">
       <header className="sync-log__header">
-        <div>
-          <h1>Segment sync log</h1>
-          <RetentionNote />
-        </div>
+        <h1>Segment sync log</h1>
         <div className="sync-log__actions">
           <LiveControls status={status} paused={paused} waiting={waiting} onPausedChange={setPaused} />
+          <CopyButton text={viewLink(search)} what="link to this view" label="Copy link" testId="copy-view-link" />
           <BulkRetry filters={filters} />
           <ExportButtons filters={filters} />
         </div>
       </header>
       <FilterBar filters={filters} onChange={setFilters} />
-      <Section title="Summary" testId="summary-section">
-        <SummaryPanel period={{ from: filters.from, to: filters.to }} onOpen={openRow} onFilterError={(error) => setFilters({ ...filters, error })} />
-      </Section>
+      <AlertsPanel />
+      <SummaryPanel filters={filters} onOpen={openRow} onFilterError={(error) => setFilters({ ...filters, error })} />
+      <SegmentFunnel period={{ from: filters.from, to: filters.to }} onShowRows={(patch) => setFilters({ ...filters, ...patch })} />
       <section className="sync-log__rows" aria-label="Log rows">
         {pages.isError && <ErrorText context="Could not load the log" error={pages.error} onRetry={() => void pages.refetch()} testId="log-error" />}
-        <p className="hint" data-test-id="log-count" data-count={rows.length}>
-          {formatNumber(rows.length)} row{rows.length === 1 ? "" : "s"} shown, newest first
-          {pages.hasNextPage ? "; scroll down for older rows" : ""}
-        </p>
+        <div className="sync-log__rows-header">
+          <p className="hint" data-test-id="log-count" data-count={rows.length}>
+            {formatNumber(rows.length)} row{rows.length === 1 ? "" : "s"} shown, newest first
+            {pages.hasNextPage ? "; scroll down for older rows" : ""}
+          </p>
+          <RetentionNote />
+        </div>
         <LogTable
           rows={rows}
           hasMore={pages.hasNextPage}

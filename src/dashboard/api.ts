@@ -1,6 +1,7 @@
 /** React Query hooks for the sync-log API; response shapes are the server's own types. */
 import { keepPreviousData, useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useContext } from "react";
+import type { InstallationAlerts } from "../../server/alerts/alert-monitor";
 import type { RetryJob } from "../../server/sync-log/bulk-retry";
 import type { LogEntryDetail } from "../../server/sync-log/log-detail";
 import type { LogSummary } from "../../server/sync-log/log-summary";
@@ -11,7 +12,7 @@ import { SdkContext } from "../sdk/sdk-context";
 import { notify } from "../ui/notify";
 import { filterBody, filterQuery, type LogFilters } from "./log-filters";
 
-export type { LogEntryDetail, LogItem, LogSummary, RetryJob };
+export type { InstallationAlerts, LogEntryDetail, LogItem, LogSummary, RetryJob };
 
 export interface LogPage {
   items: LogItem[];
@@ -62,21 +63,16 @@ export function useRefreshDetails() {
   };
 }
 
-/** A fixed period (ISO strings; empty `from` means the server's default of 24 h), or the last `lastMs` until now. */
-export type SummaryPeriod = { from: string; to: string } | { lastMs: number };
+/** The rows of a filtered view (its time range, 24 h when empty), or every row of the last `lastMs` until now. */
+export type SummaryScope = { filters: LogFilters } | { lastMs: number };
 
-export function useLogSummary(period: SummaryPeriod, refetchIntervalMs: number) {
+export function useLogSummary(scope: SummaryScope, refetchIntervalMs: number) {
   const api = useApi();
-  const key = "lastMs" in period ? `last=${period.lastMs}` : `from=${period.from}&to=${period.to}`;
+  const key = "lastMs" in scope ? `last=${scope.lastMs}` : filterQuery(scope.filters);
   return useQuery({
     queryKey: [LOG_KEY, "summary", key],
     queryFn: ({ signal }) => {
-      const params = new URLSearchParams();
-      if ("lastMs" in period) params.set("from", String(Date.now() - period.lastMs));
-      else {
-        if (period.from) params.set("from", period.from);
-        if (period.to) params.set("to", period.to);
-      }
+      const params = "lastMs" in scope ? new URLSearchParams({ from: String(Date.now() - scope.lastMs) }) : new URLSearchParams(key);
       return api.get<LogSummary>(`/api/log/summary?${params}`, signal);
     },
     refetchInterval: refetchIntervalMs,
@@ -85,12 +81,25 @@ export function useLogSummary(period: SummaryPeriod, refetchIntervalMs: number) 
   });
 }
 
+/** How often the header's row count is read again while the page is open. */
+const RETENTION_REFRESH_MS = 5_000;
+
+/** Active alerts and their history (server/alerts); refreshed as often as the summary. */
+export function useAlerts(refetchIntervalMs: number) {
+  const api = useApi();
+  return useQuery({
+    queryKey: [LOG_KEY, "alerts"],
+    queryFn: ({ signal }) => api.get<InstallationAlerts>("/api/alerts", signal),
+    refetchInterval: refetchIntervalMs,
+  });
+}
+
 export function useRetention() {
   const api = useApi();
   return useQuery({
     queryKey: [LOG_KEY, "retention"],
     queryFn: ({ signal }) => api.get<Retention>("/api/log/retention", signal),
-    staleTime: 60_000,
+    refetchInterval: RETENTION_REFRESH_MS,
   });
 }
 

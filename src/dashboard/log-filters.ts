@@ -2,7 +2,7 @@
  * The log filters as they live in the page URL (so a filtered view can be shared) and as the API reads them: the
  * same parameter names (`status=failed,dead_lettered&userId=…`), times as ISO-8601 UTC.
  */
-export const TEXT_FILTERS = ["eventType", "eventName", "userId", "messageId", "httpStatus", "httpStatusClass", "error", "from", "to"] as const;
+export const TEXT_FILTERS = ["eventType", "eventName", "userId", "messageId", "httpStatus", "httpStatusClass", "error", "hideChecks", "from", "to"] as const;
 export type TextFilter = (typeof TEXT_FILTERS)[number];
 
 export interface LogFilters extends Record<TextFilter, string> {
@@ -20,6 +20,7 @@ export const EMPTY_FILTERS: LogFilters = {
   httpStatus: "",
   httpStatusClass: "",
   error: "",
+  hideChecks: "",
   from: "",
   to: "",
 };
@@ -90,4 +91,39 @@ export function isoToLocalInput(value: string): string {
   if (!value || !Number.isFinite(time)) return "";
   const local = new Date(time - new Date(time).getTimezoneOffset() * 60_000);
   return local.toISOString().slice(0, 16);
+}
+
+const FILTER_LABELS: Record<TextFilter, string> = {
+  eventType: "Event type",
+  eventName: "Event name",
+  userId: "User ID",
+  messageId: "Message ID",
+  httpStatus: "HTTP status",
+  httpStatusClass: "HTTP status class",
+  error: "Error contains",
+  hideChecks: "Without two-way manifest checks",
+  from: "From",
+  to: "To",
+};
+
+/** The active filters in the page's words: "User ID = cleo-3, Status = Failed". */
+export function describeFilters(filters: LogFilters): string {
+  const parts: string[] = [];
+  if (filters.direction.length) {
+    parts.push(`Direction = ${filters.direction.map((value) => DIRECTION_OPTIONS.find((o) => o.value === value)?.label ?? value).join(" or ")}`);
+  }
+  if (filters.status.length) {
+    const labels = STATUS_OPTIONS.filter((option) => option.statuses.some((status) => filters.status.includes(status))).map((option) => option.label);
+    parts.push(`Status = ${labels.join(" or ")}`);
+  }
+  for (const key of TEXT_FILTERS) {
+    const value = filters[key].trim();
+    if (!value) continue;
+    if (key === "hideChecks") {
+      parts.push(FILTER_LABELS[key]);
+      continue;
+    }
+    parts.push(`${FILTER_LABELS[key]} ${key === "error" ? "contains" : "="} ${key === "from" || key === "to" ? new Date(value).toLocaleString() : value}`);
+  }
+  return parts.join(", ");
 }

@@ -1,21 +1,9 @@
 /** How log values read on screen: status names and tones, directions, times, durations. */
 import type { LogItem } from "./api";
 
-export type Tone = "ok" | "warning" | "error" | "muted" | "info";
+export { DIRECTION_LABELS, STATUS_LABELS } from "../shared/log-counts";
 
-export const STATUS_LABELS: Record<LogItem["status"], string> = {
-  queued: "Received",
-  processing: "Processing",
-  pending: "Queued",
-  in_flight: "Sending",
-  pending_retry: "Pending retry",
-  delivered: "Delivered",
-  filtered: "Filtered",
-  deduplicated: "Deduplicated",
-  rejected: "Rejected",
-  failed: "Failed",
-  dead_lettered: "Dead-lettered",
-};
+export type Tone = "ok" | "warning" | "error" | "muted" | "info";
 
 export const STATUS_TONES: Record<LogItem["status"], Tone> = {
   queued: "info",
@@ -31,12 +19,6 @@ export const STATUS_TONES: Record<LogItem["status"], Tone> = {
   dead_lettered: "error",
 };
 
-export const DIRECTION_LABELS: Record<LogItem["direction"], string> = {
-  inbound: "Segment → app",
-  personalize: "App → Personalize",
-  segment: "App → Segment",
-};
-
 export const RETRYABLE = new Set<LogItem["status"]>(["failed", "dead_lettered"]);
 
 const timeOfDay = new Intl.DateTimeFormat("en", { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
@@ -46,6 +28,13 @@ const number = new Intl.NumberFormat("en");
 /** 14:03:07.123 */
 export function formatClock(epochMs: number): string {
   return `${timeOfDay.format(epochMs)}.${String(epochMs % 1000).padStart(3, "0")}`;
+}
+
+const dayAndTime = new Intl.DateTimeFormat("en", { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
+
+/** A row's time: the clock with milliseconds today, the date and clock on other days. */
+export function formatRowTime(epochMs: number, now: number): string {
+  return new Date(epochMs).toDateString() === new Date(now).toDateString() ? formatClock(epochMs) : dayAndTime.format(epochMs);
 }
 
 export function formatDateTime(epochMs: number): string {

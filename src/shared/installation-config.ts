@@ -68,6 +68,24 @@ const httpsUrl = z
   .url("must be a URL")
   .refine((u) => /^https?:\/\//.test(u), "must start with https:// or http://");
 
+const whole = (min: number, max: number, unit: string) =>
+  z.number().int().min(min, `must be at least ${min} ${unit}`).max(max, `must be at most ${max} ${unit}`);
+
+/** Alert rules of an installation; a notice goes to `webhookUrl` (Slack-compatible JSON) and to the widget. */
+export const alertsSchema = z.object({
+  webhookUrl: z.string().trim().max(2048).default(""),
+  failureRate: z
+    .object({ enabled: z.boolean().default(true), percent: whole(1, 100, "%").default(20), windowMinutes: whole(1, 1440, "minutes").default(15) })
+    .default({ enabled: true, percent: 20, windowMinutes: 15 }),
+  deadLetters: z.object({ enabled: z.boolean().default(true) }).default({ enabled: true }),
+  oldestPending: z
+    .object({ enabled: z.boolean().default(true), minutes: whole(1, 1440, "minutes").default(30) })
+    .default({ enabled: true, minutes: 30 }),
+  noEvents: z.object({ enabled: z.boolean().default(false), hours: whole(1, 168, "hours").default(24) }).default({ enabled: false, hours: 24 }),
+});
+export type AlertRules = z.infer<typeof alertsSchema>;
+export const DEFAULT_ALERTS: AlertRules = alertsSchema.parse({});
+
 export const configurationSchema = z
   .object({
     version: z.literal(CONFIG_VERSION).default(CONFIG_VERSION),
@@ -129,6 +147,7 @@ export const configurationSchema = z
           .default(1_000_000),
       })
       .default({ days: 14, maxRows: 1_000_000 }),
+    alerts: alertsSchema.default(DEFAULT_ALERTS),
   })
   .superRefine((config, ctx) => {
     const { personalize } = config;
@@ -148,6 +167,10 @@ export const configurationSchema = z
           ctx.addIssue({ code: "custom", path: ["personalize", key], message: result.error.issues[0].message });
         }
       }
+    }
+    if (config.alerts.webhookUrl) {
+      const result = httpsUrl.safeParse(config.alerts.webhookUrl);
+      if (!result.success) ctx.addIssue({ code: "custom", path: ["alerts", "webhookUrl"], message: result.error.issues[0].message });
     }
     const seen = new Map<string, number>();
     config.attributeMappings.forEach((row, index) => {
@@ -184,6 +207,8 @@ export const serverConfigurationSchema = z.object({
   /** Optional Personalize Management API credential: a user authtoken or an OAuth bearer token. */
   personalizeManagementToken: secret("Management API token"),
   personalizeManagementTokenType: z.enum(["authtoken", "bearer"]).default("authtoken"),
+  /** Segment Public API token, for one-click Connect, tracking-plan suggestions and Segment's delivery overview. */
+  segmentPublicApiToken: secret("Segment Public API token"),
 });
 export type ServerConfiguration = z.infer<typeof serverConfigurationSchema>;
 
@@ -193,6 +218,7 @@ export const SECRET_KEYS = [
   "trackingWriteKey",
   "segmentWriteKey",
   "personalizeManagementToken",
+  "segmentPublicApiToken",
 ] as const satisfies readonly (keyof ServerConfiguration)[];
 
 export const installationDataSchema = z.object({

@@ -51,6 +51,11 @@ export function segmentTrackingHost(region: SegmentRegion): string {
   return region === "EU" ? "https://events.eu1.segmentapis.com" : "https://api.segment.io";
 }
 
+/** Public API base URLs (segment.md §8); the SDK's `configureEuApis` switches to eu1. */
+export function segmentPublicApiUrl(region: SegmentRegion): string {
+  return region === "EU" ? "https://eu1.api.segmentapis.com" : "https://api.segmentapis.com";
+}
+
 /** Segment's callers concatenate a base URL with a path; strip a trailing slash first (personalize-api.md §2). */
 export function trimTrailingSlash(url: string): string {
   return url.replace(/\/+$/, "");

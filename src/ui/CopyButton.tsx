@@ -6,12 +6,14 @@ interface CopyButtonProps {
   text: string;
   /** What is copied, for the accessible name: "Copy webhook URL". */
   what: string;
+  /** The button's text; "Copy" by default. */
+  label?: string;
   testId?: string;
 }
 
 type CopyResult = "copied" | "failed" | null;
 
-export function CopyButton({ text, what, testId }: CopyButtonProps) {
+export function CopyButton({ text, what, label = "Copy", testId }: CopyButtonProps) {
   const [result, setResult] = useState<CopyResult>(null);
   useEffect(() => {
     if (!result) return;
@@ -19,7 +21,7 @@ export function CopyButton({ text, what, testId }: CopyButtonProps) {
     return () => clearTimeout(timer);
   }, [result]);
   return (
-    <span className="copy-button">
+    <span className="copy-button" data-copy-text={text}>
       <ActionButton
         buttonType="tertiary"
         label={`Copy ${what}`}
@@ -27,7 +29,7 @@ export function CopyButton({ text, what, testId }: CopyButtonProps) {
         testId={testId}
         onClick={() => void copyText(text).then((ok) => setResult(ok ? "copied" : "failed"))}
       >
-        Copy
+        {label}
       </ActionButton>
       <span className="copy-button__status" aria-live="polite">
         {result === "copied" && "Copied"}

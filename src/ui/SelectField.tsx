@@ -40,7 +40,9 @@ export function SelectField<V extends string>({
     else input.removeAttribute("aria-invalid");
   });
   return (
-    <div ref={wrapper} className="select-field">
+    // aria-disabled tells assistive tech (and contrast checks, which exempt disabled controls) what react-select's
+    // dimmed, disabled control is.
+    <div ref={wrapper} className="select-field" aria-disabled={disabled || undefined}>
       <Select
         version="v2"
         width="100%"

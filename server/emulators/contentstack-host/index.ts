@@ -158,8 +158,13 @@ export async function startContentstackHost(options: ContentstackHostOptions): P
     }
   }
 
-  async function appFrameUrl(location: HostLocation): Promise<string> {
+  /**
+   * The app's URL for a location. Other query parameters of the host page are passed on, so that a view link the
+   * app copied (its own query) reopens in the simulator; *Unconfirmed* how a real Contentstack URL would carry them.
+   */
+  async function appFrameUrl(location: HostLocation, passOn: Record<string, string> = {}): Promise<string> {
     const url = new URL(`${trimTrailingSlash(options.appBaseUrl)}${LOCATIONS[location].path}`);
+    for (const [key, value] of Object.entries(passOn)) if (typeof value === "string") url.searchParams.set(key, value);
     url.searchParams.set("app-token", await issueAppToken());
     return url.toString();
   }
@@ -168,14 +173,14 @@ export async function startContentstackHost(options: ContentstackHostOptions): P
 
   server.get("/", (_request, reply) => reply.redirect(hostPagePath("APP_CONFIG_WIDGET")));
 
-  server.get<{ Querystring: { location?: string } }>("/host.html", async (request, reply) => {
-    const location = request.query.location ?? "APP_CONFIG_WIDGET";
+  server.get<{ Querystring: Record<string, string> }>("/host.html", async (request, reply) => {
+    const { location = "APP_CONFIG_WIDGET", ...passOn } = request.query;
     if (!isHostLocation(location)) {
       return reply.code(400).type("text/plain; charset=utf-8").send(`Unknown location ${location}`);
     }
     const html = renderHostPage({
       location,
-      appFrameUrl: await appFrameUrl(location),
+      appFrameUrl: await appFrameUrl(location, passOn),
       appOrigin,
       initPayload: initPayload(location, identity, options.initPayloadOverrides ?? {}),
       saved: state.installation(),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { compileRuleCombination, type RuleCombination } from "./audience-rules.ts";
-import { rule } from "./test-support.ts";
+import { compileRuleCombination, type Attributes, type RuleCombination, type RuleContext } from "./audience-rules.ts";
+import { preset, rule } from "./test-support.ts";
 
 const attributes = new Map([
   ["attr-uid-plan", { uid: "attr-uid-plan", key: "plan" }],
@@ -9,8 +9,11 @@ const attributes = new Map([
 ]);
 const byRef = (ref: string) => attributes.get(ref);
 
-function predicate(rules: RuleCombination["rules"], combinationType: "AND" | "OR" = "AND") {
-  return compileRuleCombination({ __type: "RuleCombination", combinationType, rules }, byRef, "definition").predicate;
+const LENIENT: RuleContext = { presets: {}, typedRules: false };
+
+function predicate(rules: RuleCombination["rules"], combinationType: "AND" | "OR" = "AND", context: RuleContext = LENIENT) {
+  const compiled = compileRuleCombination({ __type: "RuleCombination", combinationType, rules }, byRef, "definition").predicate;
+  return (attributes: Attributes) => compiled(attributes, context);
 }
 
 describe("rule conditions", () => {
@@ -45,6 +48,45 @@ describe("rule conditions", () => {
   ] as const)("%s %s against %j is %s", (condition, value, user, expected) => {
     expect(predicate([rule({ key: "attr-uid-plan", condition, value })])(user)).toBe(expected);
     expect(predicate([rule({ key: "attr-uid-plan", condition, value, invert: true })])(user)).toBe(!expected);
+  });
+});
+
+describe("conditions beyond the basic ones", () => {
+  it.each([
+    ["JSON_MATCH", '{"tier":"gold"}', { plan: '{"tier":"gold","since":2020}' }, true],
+    ["JSON_MATCH", '{"tier":"gold"}', { plan: { tier: "gold" } }, true],
+    ["JSON_MATCH", '{"tier":"gold"}', { plan: '{"tier":"silver"}' }, false],
+    ["JSON_MATCH", '{"tier":"gold"}', { plan: "gold" }, false],
+    ["IS_MEMBER_OF", "vip", { plan: ["vip", "beta"] }, true],
+    ["IS_MEMBER_OF", "vip", { plan: ["beta"] }, false],
+    ["IS_MEMBER_OF", "vip", { plan: "vip" }, false],
+    ["BEFORE_TIME", "2026-01-01T00:00:00Z", { plan: "2025-12-31T23:59:59Z" }, true],
+    ["BEFORE_TIME", "2026-01-01T00:00:00Z", { plan: "2026-01-01T00:00:00Z" }, false],
+    ["BEFORE_TIME", "2026-01-01T00:00:00Z", { plan: "soon" }, false],
+    ["AFTER_TIME", "2026-01-01T00:00:00Z", { plan: "2026-06-01T00:00:00.000Z" }, true],
+    ["AFTER_TIME", "2026-01-01T00:00:00Z", {}, false],
+    ["BETWEEN_TIME", { from: "2026-01-01T00:00:00Z", to: "2026-02-01T00:00:00Z" }, { plan: "2026-01-15T12:00:00Z" }, true],
+    ["BETWEEN_TIME", { from: "2026-01-01T00:00:00Z", to: "2026-02-01T00:00:00Z" }, { plan: "2026-02-01T00:00:00Z" }, true],
+    ["BETWEEN_TIME", { from: "2026-01-01T00:00:00Z", to: "2026-02-01T00:00:00Z" }, { plan: "2026-03-01T00:00:00Z" }, false],
+  ] as const)("%s %j against %j is %s", (condition, value, user, expected) => {
+    expect(predicate([rule({ key: "attr-uid-plan", condition, value })])(user)).toBe(expected);
+    expect(predicate([rule({ key: "attr-uid-plan", condition, value, invert: true })])(user)).toBe(!expected);
+  });
+
+  it("with typed rules, a value of another type fails the condition", () => {
+    const typed: RuleContext = { presets: {}, typedRules: true };
+    const over100 = [rule({ key: "ltv", condition: "NUMBER_GREATER_THAN", value: 100 })];
+    expect(predicate(over100, "AND", typed)({ ltv: 500 })).toBe(true);
+    expect(predicate(over100, "AND", typed)({ ltv: "500" })).toBe(false);
+    expect(predicate([rule({ key: "flag", condition: "IS_TRUE" })], "AND", typed)({ flag: "true" })).toBe(false);
+    expect(predicate([rule({ key: "attr-uid-plan", condition: "STRING_EQUALS", value: "10" })], "AND", typed)({ plan: 10 })).toBe(false);
+  });
+
+  it("reads preset attributes from the request context", () => {
+    const mobile = [preset("DEVICE_TYPE", "STRING_EQUALS", "MOBILE")];
+    expect(predicate(mobile, "AND", { presets: { DEVICE_TYPE: "MOBILE" }, typedRules: true })({})).toBe(true);
+    expect(predicate(mobile, "AND", { presets: { DEVICE_TYPE: "DESKTOP" }, typedRules: true })({})).toBe(false);
+    expect(predicate(mobile, "AND", { presets: {}, typedRules: true })({})).toBe(false);
   });
 });
 

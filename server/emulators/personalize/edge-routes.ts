@@ -4,6 +4,7 @@
 import { randomUUID } from "node:crypto";
 import { assertJsonContentType, JSON_CONTENT_TYPE, personalizeError, TEXT_CONTENT_TYPE, type Exchange, type Route } from "./exchange.ts";
 import { evaluateManifest } from "./manifest.ts";
+import { requestPresets } from "./request-presets.ts";
 import { USER_EVENT_LIMIT, type Project, type StoredEvent } from "./project.ts";
 import type { EmulatorState } from "./state.ts";
 import type { Strictness } from "./strictness.ts";
@@ -68,11 +69,18 @@ const manifest: Route = {
     const userUid = headerUser(exchange, project.strictness, this.module) ?? randomUUID();
     exchange.record.userUid = userUid;
     const attributes = project.users.get(userUid)?.attributes ?? {};
+    const presets = requestPresets({
+      header: (name) => exchange.header(name),
+      remoteAddress: exchange.req.socket.remoteAddress,
+      receivedAt: exchange.record.receivedAt,
+      geoByAddress: project.visitorGeo,
+    });
     const experiences = evaluateManifest(
       project.manifestExperiences,
       userUid,
       attributes,
       tags.map((tag) => tag.toLowerCase()),
+      { presets, typedRules: project.strictness.typedRules },
     );
     exchange.send(200, JSON.stringify({ experiences }), { "content-type": JSON_CONTENT_TYPE, [USER_UID_HEADER]: userUid });
   },

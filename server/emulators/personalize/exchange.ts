@@ -76,6 +76,8 @@ export class Exchange {
 
   /** Takes ownership of `headers` (adds content-length to it): pass a fresh object. */
   send(status: number, body: string, headers: Record<string, string>): void {
+    // Recorded before the bytes go out, so that no client can have the answer before its recorded time.
+    this.log.respond(this.record, { status, headers, body, fault: this.fault, delayMs: this.delayMs, sentAt: Date.now() });
     if (status === 204) {
       this.res.writeHead(status, headers).end();
     } else {
@@ -83,7 +85,6 @@ export class Exchange {
       headers["content-length"] = String(Buffer.byteLength(body));
       this.res.writeHead(status, headers).end(body);
     }
-    this.log.respond(this.record, { status, headers, body, fault: this.fault, delayMs: this.delayMs, sentAt: Date.now() });
   }
 
   /** Takes ownership of `headers`, like send. */

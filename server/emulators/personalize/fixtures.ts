@@ -86,6 +86,8 @@ const projectFixture = z
     /** In priority order: the manifest lists them in this order. */
     experiences: z.array(experienceFixture).default([]),
     strictness: strictnessOverridesSchema.default({}),
+    /** COUNTRY / REGION / CITY of visitors by client address (X-Forwarded-For or the socket), for preset rules. */
+    visitorGeo: z.record(z.string(), z.object({ country: z.string().min(1), region: z.string().optional(), city: z.string().optional() })).default({}),
   })
   .strict();
 
@@ -196,8 +198,8 @@ export function buildProject(fixture: ParsedProjectFixture, defaults: Strictness
     const predicates = uids.map((audienceUid) => audiencePredicates.get(audienceUid)!);
     const predicate: AttributePredicate =
       selection.audienceCombinationType === "AND"
-        ? (attrs) => predicates.every((matches) => matches(attrs))
-        : (attrs) => predicates.some((matches) => matches(attrs));
+        ? (attrs, context) => predicates.every((matches) => matches(attrs, context))
+        : (attrs, context) => predicates.some((matches) => matches(attrs, context));
     return { selection: { audiences: uids, audienceCombinationType: selection.audienceCombinationType }, predicate };
   };
 
@@ -281,6 +283,7 @@ export function buildProject(fixture: ParsedProjectFixture, defaults: Strictness
       experiences,
       manifestExperiences,
       strictnessOverrides: fixture.strictness,
+      visitorGeo: new Map(Object.entries(fixture.visitorGeo)),
     },
     defaults,
   );

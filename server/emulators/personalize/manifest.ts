@@ -1,7 +1,7 @@
 /**
  * /manifest evaluation: which variant of each experience a user gets, from the user's stored attributes.
  */
-import type { AttributePredicate, Attributes } from "./audience-rules.ts";
+import type { AttributePredicate, Attributes, RuleContext } from "./audience-rules.ts";
 
 export interface ManifestEntry {
   shortUid: string;
@@ -12,7 +12,7 @@ export interface ManifestExperience {
   shortUid: string;
   /** Lower-cased tags, for the case-insensitive `tags[]` filter. */
   tags: readonly string[];
-  activeVariant(userUid: string, attributes: Attributes): string | null;
+  activeVariant(userUid: string, attributes: Attributes, context: RuleContext): string | null;
 }
 
 export interface SegmentedVariant {
@@ -35,9 +35,9 @@ export function segmentedExperience(
   return {
     shortUid,
     tags,
-    activeVariant(_userUid, attributes) {
-      if (targeting && !targeting(attributes)) return null;
-      return variants.find((variant) => variant.matches(attributes))?.shortUid ?? null;
+    activeVariant(_userUid, attributes, context) {
+      if (targeting && !targeting(attributes, context)) return null;
+      return variants.find((variant) => variant.matches(attributes, context))?.shortUid ?? null;
     },
   };
 }
@@ -53,8 +53,8 @@ export function abTestExperience(
   return {
     shortUid,
     tags,
-    activeVariant(userUid, attributes) {
-      if (targeting && !targeting(attributes)) return null;
+    activeVariant(userUid, attributes, context) {
+      if (targeting && !targeting(attributes, context)) return null;
       // The experience uid is part of the hash so a user's buckets in different experiences are independent.
       let point = (hashToUnitInterval(`${experienceUid}:${userUid}`) * total);
       for (const variant of variants) {
@@ -88,11 +88,12 @@ export function evaluateManifest(
   userUid: string,
   attributes: Attributes,
   tags: readonly string[],
+  context: RuleContext,
 ): ManifestEntry[] {
   const entries: ManifestEntry[] = [];
   for (const experience of experiences) {
     if (tags.length > 0 && !experience.tags.some((tag) => tags.includes(tag))) continue;
-    entries.push({ shortUid: experience.shortUid, activeVariantShortUid: experience.activeVariant(userUid, attributes) });
+    entries.push({ shortUid: experience.shortUid, activeVariantShortUid: experience.activeVariant(userUid, attributes, context) });
   }
   return entries;
 }

@@ -4,6 +4,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type { RuleCombination } from "./audience-rules.ts";
+import type { VisitorGeo } from "./request-presets.ts";
 import type { ManifestExperience } from "./manifest.ts";
 import type { Strictness, StrictnessOverrides } from "./strictness.ts";
 
@@ -113,6 +114,7 @@ export interface ProjectDefinition {
   experiences: ExperienceRecord[];
   manifestExperiences: ManifestExperience[];
   strictnessOverrides: StrictnessOverrides;
+  visitorGeo: ReadonlyMap<string, VisitorGeo>;
 }
 
 export class Project {
@@ -131,6 +133,7 @@ export class Project {
   readonly attributeKeys: Set<string>;
   readonly eventKeys: Set<string>;
   readonly users = new Map<string, UserRecord>();
+  readonly visitorGeo: ReadonlyMap<string, VisitorGeo>;
   strictnessOverrides: StrictnessOverrides;
   /** Defaults merged with this project's overrides; recomputed whenever either changes. */
   strictness: Strictness;
@@ -151,6 +154,7 @@ export class Project {
     this.attributeKeys = new Set(definition.attributes.map((attribute) => attribute.key));
     this.eventKeys = new Set(definition.events.map((event) => event.key));
     this.strictnessOverrides = definition.strictnessOverrides;
+    this.visitorGeo = definition.visitorGeo;
     this.strictness = { ...defaults, ...definition.strictnessOverrides };
   }
 

@@ -35,6 +35,11 @@ export const strictnessSchema = z
     /** Creating an attribute or event whose key exists (Unconfirmed): status and which error field carries it. */
     duplicateKeyStatus: z.number().int().min(400).max(499),
     duplicateKeyBody: z.enum(["errors", "error", "message"]),
+    /**
+     * Audience rules compare only values of the condition's type: "500" fails NUMBER_GREATER_THAN, "true" fails
+     * IS_TRUE (Unconfirmed; attributes carry no type, §7.3). Off: numeric and boolean strings are read as such.
+     */
+    typedRules: z.boolean(),
   })
   .strict();
 
@@ -58,4 +63,5 @@ export const LENIENT_STRICTNESS: Readonly<Strictness> = Object.freeze({
   itemCap: null,
   duplicateKeyStatus: 409,
   duplicateKeyBody: "error",
+  typedRules: false,
 });

@@ -10,7 +10,7 @@ export const TOKEN = "test-management-token";
 type RuleInput = {
   key: string;
   condition: string;
-  value?: string | number;
+  value?: string | number | { from: string; to: string };
   invert?: boolean;
 };
 
@@ -24,7 +24,18 @@ export function rule({ key, condition, value, invert = false }: RuleInput) {
   };
 }
 
-export function audience(name: string, combinationType: "AND" | "OR", rules: ReturnType<typeof rule>[]) {
+/** A rule on a preset attribute Personalize reads from the visitor's request (§7.3). */
+export function preset(ref: string, condition: string, value?: string) {
+  return {
+    __type: "Rule" as const,
+    attribute: { __type: "PresetAttributeReference" as const, ref: ref as "COUNTRY" },
+    attributeMatchCondition: condition as "STRING_EQUALS",
+    ...(value === undefined ? {} : { attributeMatchOptions: { value } }),
+    invertCondition: false,
+  };
+}
+
+export function audience(name: string, combinationType: "AND" | "OR", rules: Array<ReturnType<typeof rule> | ReturnType<typeof preset>>) {
   return { name, definition: { __type: "RuleCombination" as const, combinationType, rules } };
 }
 

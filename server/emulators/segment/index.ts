@@ -3,10 +3,14 @@
  * write key (HTTP Basic username or `writeKey` in the body), applies Segment's size limits, answers
  * `200 {"success":true}`, records every accepted batch, and injects faults on demand. A control API under
  * `/__emulator/` lets other processes drive it.
+ *
+ * The same server also answers Segment's Public API (../segment-public-api/): the workspace's sources accept
+ * their write keys here, and each accepted batch is delivered to the source's Webhooks (Actions) destinations.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import { gunzipSync } from "node:zlib";
+import { createSegmentPublicApi, type SegmentPublicApi, type Workspace } from "../segment-public-api/index.ts";
 
 export interface RecordedBatch {
   receivedAt: number;
@@ -23,6 +27,7 @@ export type SegmentFault =
 
 export interface SegmentEmulator {
   url: string;
+  publicApi: SegmentPublicApi;
   batches(): RecordedBatch[];
   events(): Array<Record<string, unknown>>;
   allowWriteKey(writeKey: string): void;
@@ -35,8 +40,11 @@ export interface SegmentEmulator {
 const MAX_REQUEST_BYTES = 500 * 1024;
 const ROUTES = new Set(["batch", "import", "identify", "track", "page", "screen", "group", "alias"]);
 
-export async function startSegmentEmulator(options: { port?: number; host?: string; writeKeys?: string[] } = {}): Promise<SegmentEmulator> {
+export async function startSegmentEmulator(
+  options: { port?: number; host?: string; writeKeys?: string[]; workspace?: Workspace } = {},
+): Promise<SegmentEmulator> {
   const writeKeys = new Set(options.writeKeys ?? []);
+  const publicApi = createSegmentPublicApi(options.workspace ?? { tokens: [], sources: [] });
   const initialKeys = new Set(writeKeys);
   let recorded: RecordedBatch[] = [];
   let faults: Array<SegmentFault & { left: number }> = [];
@@ -56,6 +64,7 @@ export async function startSegmentEmulator(options: { port?: number; host?: stri
 
   const control = (req: IncomingMessage, res: ServerResponse, path: string, body: string) => {
     const resource = path.slice("/__emulator/".length);
+    if (publicApi.control(req, res, resource, body)) return;
     if (req.method === "GET" && resource === "batches") return send(res, 200, recorded);
     if (req.method === "POST" && resource === "reset") {
       api.reset();
@@ -79,6 +88,7 @@ export async function startSegmentEmulator(options: { port?: number; host?: stri
   const handle = (req: IncomingMessage, res: ServerResponse, raw: Buffer) => {
     const path = (req.url ?? "/").split("?")[0];
     if (path.startsWith("/__emulator/")) return control(req, res, path, raw.toString("utf8"));
+    if (publicApi.handle(req, res, new URL(req.url ?? "/", "http://emulator"), raw.toString("utf8"))) return;
     const route = /^\/v1\/([a-z]+)$/.exec(path)?.[1];
     if (req.method !== "POST" || !route || !ROUTES.has(route)) return send(res, 404, { success: false, message: "not found" });
     const fault = takeFault();
@@ -102,7 +112,7 @@ export async function startSegmentEmulator(options: { port?: number; host?: stri
     }
     const basic = /^Basic\s+(\S+)$/i.exec(String(req.headers.authorization ?? ""))?.[1];
     const writeKey = basic ? Buffer.from(basic, "base64").toString("utf8").split(":")[0] : String(body.writeKey ?? "");
-    if (!writeKeys.has(writeKey)) return send(res, 401, { success: false, message: "invalid write key" });
+    if (!writeKeys.has(writeKey) && !publicApi.writeKeys().includes(writeKey)) return send(res, 401, { success: false, message: "invalid write key" });
     const events = route === "batch" || route === "import" ? (body.batch as Array<Record<string, unknown>>) ?? [] : [{ ...body, type: route }];
     recorded.push({
       receivedAt: Date.now(),
@@ -112,6 +122,7 @@ export async function startSegmentEmulator(options: { port?: number; host?: stri
       events,
     });
     send(res, 200, { success: true });
+    void publicApi.deliver(writeKey, events);
   };
 
   const server = createServer((req, res) => {
@@ -128,6 +139,7 @@ export async function startSegmentEmulator(options: { port?: number; host?: stri
 
   const api: SegmentEmulator = {
     url: `http://${options.host ?? "127.0.0.1"}:${port}`,
+    publicApi,
     batches: () => recorded,
     events: () => recorded.flatMap((b) => b.events),
     allowWriteKey: (writeKey) => void writeKeys.add(writeKey),
@@ -136,6 +148,7 @@ export async function startSegmentEmulator(options: { port?: number; host?: stri
     reset() {
       recorded = [];
       faults = [];
+      publicApi.reset();
       writeKeys.clear();
       for (const key of initialKeys) writeKeys.add(key);
     },
