@@ -2,8 +2,6 @@ import { Analytics } from "@segment/analytics-node";
 import type { FrameLocator, Page } from "@playwright/test";
 import { configureInstallation, devKeys, expect, openLocation, SEGMENT_URL, test } from "./fixtures";
 
-test.describe.configure({ mode: "serial" });
-
 const SOURCE_ID = "demoWebsiteSource01";
 const INSTALLATION_UID = "dev-installation-0001";
 const run = Date.now().toString(36);

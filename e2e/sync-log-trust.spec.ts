@@ -9,7 +9,6 @@ import { Analytics } from "@segment/analytics-node";
 import type { FrameLocator, Page } from "@playwright/test";
 import { APP_URL, configureInstallation, emulator, expect, openLocation, test, type Location } from "./fixtures";
 
-test.describe.configure({ mode: "serial" });
 test.use({ viewport: { width: 1440, height: 900 } });
 
 let writeKey: string;
@@ -39,7 +38,7 @@ async function openView(page: Page, query: string): Promise<FrameLocator> {
 const count = async (app: FrameLocator, testId: string) => Number(await app.getByTestId(testId).getAttribute("data-count"));
 const pendingNone = (app: FrameLocator) => expect.poll(() => count(app, "summary-funnel-pending"), { timeout: 20_000 }).toBe(0);
 
-test.beforeAll(async () => {
+test.beforeEach(async () => {
   ({ writeKey } = await configureInstallation());
 });
 

@@ -26,7 +26,7 @@ async function verdictContains(app: FrameLocator, text: string) {
   }).toPass({ timeout: 20_000 });
 }
 
-test.beforeAll(async () => {
+test.beforeEach(async () => {
   await emulator("/fixtures", { method: "POST", body: JSON.stringify({ projects: [inspectorProject(PROJECT)] }) });
   const keys = devKeys();
   writeKey = keys.trackingWriteKey;
