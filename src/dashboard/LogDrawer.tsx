@@ -216,7 +216,8 @@ function RequestCard({ request, attempts, onOpen }: { request: Entry | Related; 
           <li key={attempt.attempt} className="attempt" data-test-id="log-drawer-response">
             <p>
               Attempt {attempt.attempt}
-              {attempt.trigger === "manual" ? " (manual)" : ""} at {formatClock(attempt.startedAt)}:{" "}
+              {attempt.trigger === "manual" ? " (manual)" : ""}
+              {attempt.resent ? " (sent again: the worker that held it stopped before answering)" : ""} at {formatClock(attempt.startedAt)}:{" "}
               <strong>{attempt.httpStatus === null ? attempt.error ?? "no response" : `HTTP ${attempt.httpStatus}`}</strong> in {formatMs(attempt.latencyMs)}
             </p>
             {attempt.responseBody && <JsonBlock value={parseBody(attempt.responseBody)} what="response body" />}
