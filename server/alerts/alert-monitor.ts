@@ -4,31 +4,30 @@
  * and to the widget through `GET /api/alerts`. The webhook URL passes the same SSRF guard as custom Edge URLs:
  * Slack's webhook host over HTTPS, or a host the operator allowlisted (ALERT_WEBHOOK_HOST_ALLOWLIST).
  *
- * State and history live in this process: watched installations are those with log activity since it started; a
- * restart forgets what was active, so a condition that still holds is announced once more.
+ * Active conditions and the history live in the store (`store.alertState`), and each start or recovery is a
+ * compare-and-set there: after a restart a condition that still holds is not announced again, and of several API
+ * processes checking the same installation only the one whose transition lands sends the notice. A process that
+ * dies between the transition and the webhook call loses that notice (at most once, never a storm). Watched
+ * installations are those with log activity or a look at their alerts since the process started, and those with
+ * an active condition.
  */
 import type { FastifyBaseLogger } from "fastify";
 import { alertsSchema } from "../../src/shared/installation-config.ts";
 import { countEvents } from "../../src/shared/log-counts.ts";
 import { checkOutboundUrl } from "../delivery/personalize-endpoints.ts";
 import type { Installations } from "../installations/installations.ts";
+import type { AlertHistoryEntry } from "../store/alert-state-store.ts";
 import type { Store } from "../store/types.ts";
 import { CONDITION_TITLES, evaluateAlerts, type AlertCondition, type AlertSnapshot } from "./alert-rules.ts";
 
 export const SLACK_WEBHOOK_HOSTS = ["hooks.slack.com"];
-const HISTORY_LIMIT = 50;
 const NOTIFY_TIMEOUT_MS = 10_000;
 const PENDING_LOOKBACK_MS = 24 * 3_600_000;
 const PENDING_STATUSES = ["queued", "processing", "pending_retry"] as const;
 
-export interface AlertNotice {
-  at: number;
+export interface AlertNotice extends AlertHistoryEntry {
   condition: AlertCondition;
   title: string;
-  state: "firing" | "resolved";
-  message: string;
-  /** What happened to the webhook notice: "sent", "no webhook URL", or why it failed. */
-  delivery: string;
 }
 
 export interface InstallationAlerts {
@@ -40,13 +39,14 @@ export interface InstallationAlerts {
 
 interface Watched {
   since: number;
-  active: Map<AlertCondition, { since: number; message: string }>;
-  history: AlertNotice[];
   checks: number;
 }
 
+/** A condition stored by a later version may have no title here yet: its key stands in. */
+const titleOf = (condition: string) => CONDITION_TITLES[condition as AlertCondition] ?? condition;
+
 export interface AlertMonitor {
-  forInstallation(installationUid: string): InstallationAlerts;
+  forInstallation(installationUid: string): Promise<InstallationAlerts>;
   checkNow(): Promise<void>;
   stop(): void;
 }
@@ -65,9 +65,14 @@ export function startAlertMonitor(options: AlertMonitorOptions): AlertMonitor {
   const send = options.fetchImpl ?? fetch;
   const watched = new Map<string, Watched>();
   const watch = (installationUid: string) => {
-    if (!watched.has(installationUid)) watched.set(installationUid, { since: Date.now(), active: new Map(), history: [], checks: 0 });
+    if (!watched.has(installationUid)) watched.set(installationUid, { since: Date.now(), checks: 0 });
   };
   const unsubscribe = store.onChange((notice) => watch(notice.installationUid));
+  const alertState = store.alertState;
+  const watchActive = alertState.installationsWithActiveAlerts().then(
+    (uids) => uids.forEach(watch),
+    (error: unknown) => log.warn({ err: error }, "could not read the active alerts; their installations are watched on their next activity"),
+  );
 
   async function snapshotOf(installationUid: string, rules: Parameters<typeof evaluateAlerts>[0], since: number): Promise<AlertSnapshot> {
     const now = Date.now();
@@ -121,26 +126,25 @@ export function startAlertMonitor(options: AlertMonitorOptions): AlertMonitor {
     // Installations saved before alerts existed have none stored: the defaults apply.
     const rules = alertsSchema.parse(installation.configuration.alerts ?? {});
     const holding = evaluateAlerts(rules, await snapshotOf(installationUid, rules, Math.max(state.since, installation.createdAt)));
-    const changes: Array<Omit<AlertNotice, "delivery" | "at">> = [];
+    const active = new Map((await alertState.activeAlerts(installationUid)).map((alert) => [alert.condition, alert]));
+    const changes: Array<Omit<AlertHistoryEntry, "delivery" | "at"> & { condition: AlertCondition }> = [];
     for (const [condition, message] of holding) {
-      if (!state.active.has(condition)) {
-        state.active.set(condition, { since: Date.now(), message });
-        changes.push({ condition, title: CONDITION_TITLES[condition], state: "firing", message });
-      } else state.active.get(condition)!.message = message;
+      if (!active.has(condition)) {
+        if (await alertState.startAlert(installationUid, { condition, since: Date.now(), message })) changes.push({ condition, state: "firing", message });
+      } else if (active.get(condition)!.message !== message) await alertState.updateAlertMessage(installationUid, condition, message);
     }
-    for (const condition of [...state.active.keys()]) {
-      if (holding.has(condition)) continue;
-      state.active.delete(condition);
-      changes.push({ condition, title: CONDITION_TITLES[condition], state: "resolved", message: `${CONDITION_TITLES[condition]} is back to normal` });
+    for (const condition of active.keys()) {
+      if (holding.has(condition as AlertCondition) || !(await alertState.resolveAlert(installationUid, condition))) continue;
+      changes.push({ condition: condition as AlertCondition, state: "resolved", message: `${titleOf(condition)} is back to normal` });
     }
     for (const change of changes) {
+      const title = titleOf(change.condition);
       const text = `${change.state === "firing" ? ":rotating_light:" : ":white_check_mark:"} Segment → Personalize sync (stack ${installation.stackApiKey}): ${
-        change.state === "firing" ? `${change.title}: ${change.message}` : change.message
+        change.state === "firing" ? `${title}: ${change.message}` : change.message
       }`;
       const delivery = await deliver(rules.webhookUrl, text);
       if (delivery !== "sent" && delivery !== "no webhook URL") log.warn({ installationUid, condition: change.condition }, `alert notice not delivered: ${delivery}`);
-      state.history.unshift({ ...change, at: Date.now(), delivery });
-      state.history.length = Math.min(state.history.length, HISTORY_LIMIT);
+      await alertState.recordAlertNotice(installationUid, { ...change, at: Date.now(), delivery });
     }
     state.checks += 1;
   }
@@ -148,6 +152,7 @@ export function startAlertMonitor(options: AlertMonitorOptions): AlertMonitor {
   let running: Promise<void> | null = null;
   const checkNow = () => {
     running ??= (async () => {
+      await watchActive;
       for (const [installationUid, state] of watched) {
         try {
           await checkInstallation(installationUid, state);
@@ -164,13 +169,13 @@ export function startAlertMonitor(options: AlertMonitorOptions): AlertMonitor {
   timer.unref();
 
   return {
-    forInstallation(installationUid) {
+    async forInstallation(installationUid) {
       watch(installationUid);
-      const state = watched.get(installationUid)!;
+      const [active, history] = await Promise.all([alertState.activeAlerts(installationUid), alertState.alertHistory(installationUid)]);
       return {
-        active: [...state.active].map(([condition, { since, message }]) => ({ condition, title: CONDITION_TITLES[condition], since, message })),
-        history: state.history,
-        checks: state.checks,
+        active: active.map((alert) => ({ ...alert, condition: alert.condition as AlertCondition, title: titleOf(alert.condition) })),
+        history: history.map((entry) => ({ ...entry, condition: entry.condition as AlertCondition, title: titleOf(entry.condition) })),
+        checks: watched.get(installationUid)?.checks ?? 0,
       };
     },
     checkNow,

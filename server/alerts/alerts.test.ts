@@ -1,35 +1,23 @@
-import { createServer, type Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually, startTestStack, type TestInstallation, type TestStack } from "../testing/harness.ts";
 import { getJson, MAPPED_CONFIGURATION, sendEvents, settled } from "../sync-log/test-support.ts";
 import type { InstallationAlerts } from "./alert-monitor.ts";
+import { startNoticeReceiver, type NoticeReceiver } from "./notice-receiver.ts";
 
-/** A local Slack-compatible receiver: records every JSON body posted to it. */
-let receiver: Server;
-let receiverHost: string;
-const notices: Array<{ text: string }> = [];
-
+let receiver: NoticeReceiver;
+let notices: NoticeReceiver["notices"];
 let stack: TestStack;
 let installation: TestInstallation;
 
 beforeAll(async () => {
-  receiver = createServer((request, response) => {
-    let body = "";
-    request.on("data", (chunk) => (body += chunk));
-    request.on("end", () => {
-      notices.push(JSON.parse(body));
-      response.writeHead(200, { "content-type": "text/plain" }).end("ok");
-    });
-  });
-  await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
-  const address = receiver.address();
-  receiverHost = `127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
-  stack = await startTestStack({ env: { ALERT_CHECK_INTERVAL_MS: "100", ALERT_WEBHOOK_HOST_ALLOWLIST: receiverHost } });
+  receiver = await startNoticeReceiver();
+  notices = receiver.notices;
+  stack = await startTestStack({ env: { ALERT_CHECK_INTERVAL_MS: "100", ALERT_WEBHOOK_HOST_ALLOWLIST: receiver.host } });
   installation = await stack.install({
     configuration: {
       ...MAPPED_CONFIGURATION,
       alerts: {
-        webhookUrl: `http://${receiverHost}/slack`,
+        webhookUrl: receiver.url,
         failureRate: { enabled: true, percent: 20, windowMinutes: 60 },
         deadLetters: { enabled: false },
         oldestPending: { enabled: false, minutes: 30 },
@@ -40,7 +28,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await stack.close();
-  await new Promise((resolve) => receiver.close(resolve));
+  await receiver.close();
 });
 
 const alerts = () => getJson<InstallationAlerts>(installation, "/api/alerts");

@@ -212,6 +212,30 @@ CREATE TABLE ingest_refusals (
 );
 `,
   },
+  {
+    version: 9,
+    name: "alert state in the store, so that a restart or a second API process sends no notice twice",
+    sql: `
+CREATE TABLE alert_active (
+  installation_uid TEXT NOT NULL,
+  condition TEXT NOT NULL,
+  since BIGINT NOT NULL,
+  message TEXT NOT NULL,
+  PRIMARY KEY (installation_uid, condition)
+);
+
+CREATE TABLE alert_history (
+  id {{id}},
+  installation_uid TEXT NOT NULL,
+  at BIGINT NOT NULL,
+  condition TEXT NOT NULL,
+  state TEXT NOT NULL,
+  message TEXT NOT NULL,
+  delivery TEXT NOT NULL
+);
+CREATE INDEX alert_history_by_installation ON alert_history (installation_uid, id);
+`,
+  },
 ];
 
 export function renderMigration(sql: string, dialect: Dialect): string {

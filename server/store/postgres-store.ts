@@ -16,6 +16,7 @@ import { startChangeFeed, changePayloads, CHANGE_CHANNEL, WORK_CHANNEL, type Cha
 import { createListeners, type Listeners } from "./listeners.ts";
 import { FORGET_USER_SQL, numbered, type ForgetUserResult } from "./forget-user.ts";
 import { MIGRATIONS, POSTGRES_DIALECT, renderMigration } from "./migrations.ts";
+import { createAlertStateStore, type AlertStateStore } from "./alert-state-store.ts";
 import { createRetryJobStore, type RetryJobStore } from "./retry-job-store.ts";
 import { postgresRunner } from "./sql-runner.ts";
 import { pruneLog } from "./retention.ts";
@@ -251,6 +252,7 @@ export class PostgresStore implements Store {
   private readonly pendingAttempts: PendingAttempt[] = [];
   private writingAttempts = false;
   readonly retryJobs: RetryJobStore;
+  readonly alertState: AlertStateStore;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -261,6 +263,7 @@ export class PostgresStore implements Store {
   ) {
     const sql = postgresRunner(pool);
     this.retryJobs = createRetryJobStore(sql);
+    this.alertState = createAlertStateStore(sql);
     Object.assign(this, createLogReader(sql));
   }
 

@@ -165,3 +165,28 @@ for (const backend of backends) {
     });
   });
 }
+
+describe("migrations applied out of order", () => {
+  it("applies a migration numbered below one already applied (two branches each adding one)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "schema-gap-"));
+    try {
+      const path = join(dir, "gap.db");
+      const skipped = MIGRATIONS.at(-2)!;
+      const db = new Database(path);
+      db.exec(SQL.createMigrationsTable);
+      for (const migration of MIGRATIONS.filter((m) => m !== skipped)) {
+        db.exec(renderMigration(migration.sql, SQLITE_DIALECT));
+        db.prepare(SQL.recordMigration).run(migration.version, migration.name, 1);
+      }
+      db.close();
+      const store = await openSqliteStore(path, secrets);
+      await store.close();
+      const reopened = new Database(path, { readonly: true });
+      const versions = (reopened.prepare("SELECT version FROM schema_migrations ORDER BY version").all() as Array<{ version: number }>).map((row) => row.version);
+      reopened.close();
+      expect(versions).toEqual(MIGRATIONS.map((m) => m.version).sort((a, b) => a - b));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

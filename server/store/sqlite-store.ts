@@ -7,6 +7,7 @@ import Database from "better-sqlite3";
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import { MIGRATIONS, SQLITE_DIALECT, renderMigration } from "./migrations.ts";
+import { createAlertStateStore, type AlertStateStore } from "./alert-state-store.ts";
 import { createRetryJobStore, type RetryJobStore } from "./retry-job-store.ts";
 import { FORGET_USER_SQL, type ForgetUserResult } from "./forget-user.ts";
 import { startCheckpointer, type Checkpointer } from "./sqlite-checkpointer.ts";
@@ -111,6 +112,7 @@ export class SqliteStore implements Store {
   readonly kind = "sqlite" as const;
   checkpointer: Checkpointer | null = null;
   readonly retryJobs: RetryJobStore;
+  readonly alertState: AlertStateStore;
   private readonly readerThread: SqliteReader | null;
   private readonly changes = createListeners<ChangeNotice>();
   private readonly work = createListeners<void>();
@@ -123,6 +125,7 @@ export class SqliteStore implements Store {
     private readonly path: string,
   ) {
     this.retryJobs = createRetryJobStore(sqliteRunner(db));
+    this.alertState = createAlertStateStore(sqliteRunner(db));
     // An in-memory database has no file a second connection could open: it reads on the event loop.
     this.readerThread = path === ":memory:" ? null : startSqliteReader(path);
     Object.assign(this, createLogReader(this.readerThread ?? sqliteRunner(db)));

@@ -5,6 +5,7 @@
  * planned, once per failed attempt and once when settled, and shows `in_flight` while a worker holds the lease.
  */
 import type { Configuration, ServerConfiguration } from "../../src/shared/installation-config.ts";
+import type { AlertStateStore } from "./alert-state-store.ts";
 import type { RetryJobStore } from "./retry-job-store.ts";
 import type { LifecycleRecord } from "./tenant-statements.ts";
 
@@ -342,6 +343,8 @@ export interface Store extends InstallationStore, IngestStore, DeliveryQueue, Lo
   readonly kind: "sqlite" | "postgres";
   /** Bulk-retry jobs, shared by every process on the store. */
   readonly retryJobs: RetryJobStore;
+  /** Active alert conditions and the notice history, shared by every process on the store. */
+  readonly alertState: AlertStateStore;
   health(): Promise<StoreHealth>;
   close(): Promise<void>;
   /** Deletes rows older than the installation's retention and above its row cap, and expired de-duplication keys. */
