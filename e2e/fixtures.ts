@@ -19,6 +19,7 @@ export function devKeys(): {
   trackingWriteKey: string;
   webhookSharedSecret: string;
   segmentPublicApiToken: string;
+  segmentWriteKey: string;
   demoSourceWriteKey: string;
 } {
   return JSON.parse(readFileSync(join(E2E_DATA_DIR, "dev-keys.json"), "utf8"));
@@ -26,10 +27,15 @@ export function devKeys(): {
 
 /**
  * Saves a working configuration through the host simulator (as the admin's Save would, update webhook
- * included): the Personalize emulator, the dev project, a plan/lifetime_value mapping and the dev write key.
+ * included): the Personalize emulator, the dev project, a plan/lifetime_value mapping and the dev write key;
+ * with `twoWay`, also the two-way sync to the Segment emulator (a manifest check after each attribute update).
  */
-export async function configureInstallation(extraSecrets: { segmentPublicApiToken?: string } = {}): Promise<{ writeKey: string }> {
+export async function configureInstallation(
+  extraSecrets: { segmentPublicApiToken?: string } = {},
+  options: { twoWay?: boolean } = {},
+): Promise<{ writeKey: string }> {
   const keys = devKeys();
+  const twoWay = options.twoWay ? { enabled: true, eventName: "Experiment Viewed", identifyTrait: "personalize_variants" } : { enabled: false };
   const response = await fetch(`${HOST_URL}/api/save`, {
     method: "POST",
     headers: { "content-type": "application/json" },
@@ -43,11 +49,13 @@ export async function configureInstallation(extraSecrets: { segmentPublicApiToke
         eventMappings: [
           { id: "order", enabled: true, source: "track", segmentEvent: "Order Completed", personalizeEvent: "Order Completed", condition: "" },
         ],
+        twoWay,
       },
       serverConfiguration: {
         trackingWriteKey: keys.trackingWriteKey,
         webhookSharedSecret: keys.webhookSharedSecret,
         personalizeManagementToken: "dev-management-token",
+        ...(options.twoWay ? { segmentWriteKey: keys.segmentWriteKey } : {}),
         ...extraSecrets,
       },
     }),

@@ -85,6 +85,86 @@ test("after a successful retry the event shows Delivered with no error", async (
   await expect(app.getByTestId("log-row-error")).toHaveText("");
 });
 
+test("the Error column shows Personalize's message, clamped, with the whole text on hover and in the drawer", async ({ page }) => {
+  const user = `msg-${run}`;
+  const message =
+    "Attribute 'plan' is not defined in this project; create it under Personalize › Attributes, or map the trait to an attribute that exists";
+  const shown = `HTTP 400: ${message} (personalize.USER_ATTRIBUTES.UNKNOWN_ATTRIBUTE)`;
+  await emulator("/faults", {
+    method: "POST",
+    body: JSON.stringify({
+      kind: "status",
+      status: 400,
+      route: "PATCH /user-attributes",
+      userUid: user,
+      body: JSON.stringify({ error: "personalize.USER_ATTRIBUTES.UNKNOWN_ATTRIBUTE", message }),
+    }),
+  });
+  await send((a) => a.identify({ userId: user, traits: { plan: "pro" } }));
+  const app = await openView(page, `userId=${user}&direction=personalize`);
+  const cell = app.getByTestId("log-row-error");
+  await expect(cell).toHaveAttribute("title", shown, { timeout: 20_000 });
+  await expect(cell).toHaveText(shown);
+  // Two lines at most in the row; the rest is on hover (title) and in the drawer.
+  expect(await cell.evaluate((element) => element.scrollHeight > element.clientHeight)).toBe(true);
+  await app.getByTestId("log-row-open").first().click();
+  await expect(app.getByTestId("log-drawer-error")).toHaveText(shown);
+  await emulator("/faults", { method: "DELETE" });
+});
+
+test("two-way manifest checks are hidden by default; a toggle kept in the URL shows them", async ({ page }) => {
+  await configureInstallation({}, { twoWay: true });
+  const user = `check-${run}`;
+  await send((a) => a.identify({ userId: user, traits: { plan: "pro" } }));
+  const manifestRows = (app: FrameLocator) => app.getByTestId("log-row-event").filter({ hasText: /^manifest/ });
+
+  const shown = await openView(page, `userId=${user}&showChecks=1`);
+  await expect(shown.getByTestId("filter-show-checks")).toBeChecked();
+  await expect(manifestRows(shown)).toHaveCount(1, { timeout: 20_000 });
+
+  await shown.getByTestId("filter-show-checks").uncheck({ force: true });
+  await shown.getByTestId("filter-apply").click();
+  await expect.poll(() => page.frames().find((f) => f.url().includes("/sync-log"))?.url()).not.toContain("showChecks");
+  await expect(shown.getByTestId("log-row-user").first()).toBeVisible();
+  await expect(manifestRows(shown)).toHaveCount(0);
+  await expect.poll(() => count(shown, "log-count")).toBeGreaterThan(0);
+
+  // The default view (no parameter) leaves them out too.
+  const byDefault = await openView(page, `userId=${user}`);
+  await expect(byDefault.getByTestId("filter-show-checks")).not.toBeChecked();
+  await expect(byDefault.getByTestId("log-row-user").first()).toBeVisible();
+  await expect(manifestRows(byDefault)).toHaveCount(0);
+});
+
+test("every filter waits for Apply, and a custom start typed into venus' date and time fields lands in the URL", async ({ page }) => {
+  const app = await openView(page, "");
+  const frameUrl = () => page.frames().find((f) => f.url().includes("/sync-log"))?.url() ?? "";
+  await expect(app.getByTestId("filter-apply")).toBeDisabled();
+  await app.getByTestId("filter-status-failed").check({ force: true });
+  await app.getByTestId("filter-user-id").fill(`nobody-${run}`);
+  await expect(app.getByTestId("filter-pending")).toBeVisible();
+  expect(frameUrl()).not.toContain("status=");
+
+  await app.getByTestId("filter-more").click();
+  const start = new Date(Date.now() - 86_400_000);
+  const two = (n: number) => String(n).padStart(2, "0");
+  await app.getByTestId("filter-from-date").pressSequentially(`${two(start.getMonth() + 1)}-${two(start.getDate())}-${start.getFullYear()}`);
+  await app.getByTestId("filter-from-time").fill("09:30");
+  const from = new Date(start.getFullYear(), start.getMonth(), start.getDate(), 9, 30).toISOString();
+  expect(frameUrl()).not.toContain("from=");
+  await app.getByTestId("filter-apply").click();
+  await expect.poll(() => new URL(frameUrl()).searchParams.get("from")).toBe(from);
+  const applied = new URL(frameUrl()).searchParams;
+  expect([applied.get("status"), applied.get("userId")]).toEqual(["failed", `nobody-${run}`]);
+  await expect(app.getByTestId("filter-pending")).toHaveCount(0);
+  await expect(app.getByTestId("filter-apply")).toBeDisabled();
+
+  // A shared link shows the same start in the same fields.
+  const reopened = await openView(page, applied.toString());
+  await expect(reopened.getByTestId("filter-from-date")).toHaveValue(`${two(start.getMonth() + 1)}-${two(start.getDate())}-${start.getFullYear()}`);
+  await expect(reopened.getByTestId("filter-from-time")).toHaveValue("09:30");
+});
+
 test("the widget counts rejected events next to its last error, and stays inside the host frame", async ({ page }) => {
   await sendRaw([
     { type: "identify", userId: `rej-${run}`, messageId: `ok-${run}`, traits: { plan: "pro" } },

@@ -42,6 +42,7 @@ test.describe("sync log (full page)", () => {
 
     await app.getByTestId("filter-direction-personalize").check({ force: true });
     await app.getByTestId("filter-status-delivered").check({ force: true });
+    await app.getByTestId("filter-apply").click();
     await expect.poll(async () => {
       const statuses = await app.getByTestId("log-row-status").evaluateAll((cells) => cells.map((c) => c.getAttribute("data-status")));
       return statuses.length > 0 && statuses.every((s) => s === "delivered");
@@ -80,12 +81,14 @@ test.describe("sync log (full page)", () => {
 
     await emulator("/faults", { method: "DELETE" });
     await app.getByTestId("filter-status-failed").check({ force: true });
+    await app.getByTestId("filter-apply").click();
     await app.getByTestId("bulk-retry-start").click();
     await expect(app.getByTestId("bulk-retry-scope")).toContainText(`User ID = ${userId}`);
     await expect(app.getByTestId("bulk-retry-scope")).toHaveAttribute("data-count", "1");
     await app.getByTestId("bulk-retry-confirm").click();
     await expect(app.getByTestId("bulk-retry-progress")).toHaveAttribute("data-state", /done|completed|finished/);
     await app.getByTestId("filter-status-failed").uncheck({ force: true });
+    await app.getByTestId("filter-apply").click();
     await expect(deliveredRequests(app)).toHaveCount(1);
     await expect(app.locator(`[data-test-id="log-row-status"][data-status="failed"]`)).toHaveCount(0);
     await expect.poll(async () => ((await emulator(`/users/65f0c0ffee00000000000001/${userId}`)) as { attributes: object }).attributes).toEqual({
@@ -93,7 +96,7 @@ test.describe("sync log (full page)", () => {
     });
   });
 
-  test("export downloads the filtered rows", async ({ page }) => {
+  test("export downloads the filtered rows in the table's words", async ({ page }) => {
     const userId = `export-${run}`;
     await send((a) => a.identify({ userId, traits: { plan: "pro" } }));
     const app = await openLocation(page, "FULL_PAGE_LOCATION");
@@ -110,6 +113,12 @@ test.describe("sync log (full page)", () => {
     expect(lines[0]).toMatch(/^ID,Time,Direction,Status,User,/);
     expect(lines).toHaveLength(3);
     expect(lines.slice(1).every((line) => line.includes(userId))).toBe(true);
+    // Directions and statuses as the table shows them ("Segment → app", "Delivered"), never the stored names.
+    const shownStatuses = await app.getByTestId("log-row-status").allTextContents();
+    const exported = lines.slice(1).map((line) => line.split(",").slice(2, 4));
+    expect(exported.map(([direction]) => direction).sort()).toEqual(["App → Personalize", "Segment → app"]);
+    expect(exported.map(([, status]) => status).sort()).toEqual(shownStatuses.sort());
+    expect(csv).not.toMatch(/,(inbound|personalize|queued|delivered|pending),/);
   });
 });
 

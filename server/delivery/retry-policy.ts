@@ -4,6 +4,8 @@
  * jitter, never sooner than Retry-After; other 4xx, and requests the HTTP client refuses to send, fail at once. Past the maximum age (default 4 h, as
  * Segment) a retryable failure is dead-lettered.
  */
+import { readErrorMessage } from "../personalize-management/client.ts";
+
 export interface RetryPolicy {
   baseDelayMs: number;
   maxDelayMs: number;
@@ -60,9 +62,29 @@ export function decide(
   return { status: "pending_retry", nextAttemptAt: now + delayMs, delayMs };
 }
 
-export function describeFailure(result: AttemptResult): string {
+/** Longest error message kept on a log row; the whole response stays in the attempt's response body. */
+const ERROR_MESSAGE_LIMIT = 300;
+
+/**
+ * A failed attempt in one line: for an HTTP answer, the status and the message of Personalize's error body
+ * (`{"error":"personalize.<MODULE>.<CODE>","message":"…"}`, personalize-api.md §3.3) when it has one.
+ */
+export function describeFailure(result: AttemptResult, responseBody = ""): string {
   if (result.kind === "timeout") return "timed out waiting for Personalize";
   if (result.kind === "network") return `connection failed: ${result.message}`;
   if (result.kind === "unsendable") return `cannot be sent: ${result.message} (the user id has characters an HTTP header cannot carry)`;
-  return `HTTP ${result.status}`;
+  const message = errorBodyMessage(responseBody);
+  return message ? `HTTP ${result.status}: ${message}` : `HTTP ${result.status}`;
+}
+
+function errorBodyMessage(body: string): string | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return null;
+  }
+  // A bare JSON string is not Personalize's error format (an HTML or text page is not parsed at all).
+  const message = typeof parsed === "object" ? readErrorMessage(parsed) : null;
+  return message && message.length > ERROR_MESSAGE_LIMIT ? `${message.slice(0, ERROR_MESSAGE_LIMIT - 1)}…` : message;
 }

@@ -192,7 +192,7 @@ export function startDeliveryWorker(store: DeliveryQueue, dispatch: Dispatch, op
             httpStatus: report.result.kind === "response" ? report.result.status : null,
             latencyMs: report.latencyMs,
             responseBody: report.responseBody,
-            error: describeFailure(report.result) + (decision.status === "dead_lettered" ? " (gave up: maximum age reached)" : ""),
+            error: describeFailure(report.result, report.responseBody) + (decision.status === "dead_lettered" ? " (gave up: maximum age reached)" : ""),
             nextAttemptAt: decision.status === "pending_retry" ? decision.nextAttemptAt : null,
           };
     try {

@@ -10,6 +10,8 @@ let installation: TestInstallation;
 let all: LogItem[];
 let secondBatchAt: number;
 
+/** Personalize's error body, as the emulator answers an injected 400, in the row's error. */
+const CAROL_ERROR = "HTTP 400: Injected fault: HTTP 400 (personalize.USER_ATTRIBUTES.BAD_REQUEST)";
 const SECRET = "Bearer sk_live_0123456789abcdef";
 
 beforeAll(async () => {
@@ -52,7 +54,7 @@ describe("GET /api/log", () => {
     expect(inbound("m-alice-1").status).toBe("delivered");
     expect(inbound("m-bob-1")).toMatchObject({ status: "filtered", error: 'no mapping matched track "Product Viewed"' });
     expect(inbound("m-bob-2")).toMatchObject({ status: "rejected", httpStatus: 400 });
-    expect(inbound("m-carol-1")).toMatchObject({ status: "failed", error: "HTTP 400" });
+    expect(inbound("m-carol-1")).toMatchObject({ status: "failed", error: CAROL_ERROR });
     expect(inbound("m-erin-1").status).toBe("dead_lettered");
   });
 
@@ -185,9 +187,9 @@ describe("GET /api/log/summary", () => {
     expect(summary.latency.deliveryP95Ms).toBeGreaterThanOrEqual(0);
 
     // One failed request is one error, counted on the request's row and not again on the event it carried.
-    const http400 = summary.topErrors.find((e) => e.error === "HTTP 400")!;
+    const http400 = summary.topErrors.find((e) => e.error === CAROL_ERROR)!;
     expect(http400.count).toBe(1);
-    expect(http400.sampleIds).toEqual(all.filter((r) => r.error === "HTTP 400" && r.direction === "personalize").map((r) => r.id));
+    expect(http400.sampleIds).toEqual(all.filter((r) => r.error === CAROL_ERROR && r.direction === "personalize").map((r) => r.id));
     const errorCount = summary.topErrors.reduce((sum, e) => sum + e.count, 0);
     expect(errorCount).toBe(summary.funnel.rejected + summary.requests.failed + summary.requests.deadLettered);
     expect(summary.topErrors.map((e) => e.count)).toEqual([...summary.topErrors.map((e) => e.count)].sort((a, b) => b - a));
@@ -206,7 +208,7 @@ describe("GET /api/log/summary", () => {
 
     const carol = await getJson<LogSummary>(installation, `/api/log/summary?${period}&userId=u-carol`);
     expect(carol.funnel).toMatchObject({ received: 1, failed: 1, delivered: 0 });
-    expect(carol.topErrors.map((e) => [e.error, e.count])).toEqual([["HTTP 400", 1]]);
+    expect(carol.topErrors.map((e) => [e.error, e.count])).toEqual([[CAROL_ERROR, 1]]);
     expect(carol.lastError?.userId).toBe("u-carol");
 
     const rejected = await getJson<LogSummary>(installation, `/api/log/summary?${period}&status=rejected`);
@@ -216,7 +218,7 @@ describe("GET /api/log/summary", () => {
     const outboundOnly = await getJson<LogSummary>(installation, `/api/log/summary?${period}&direction=personalize`);
     expect(outboundOnly.funnel.received).toBe(0);
     expect(outboundOnly.requests.total).toBe(4);
-    expect(outboundOnly.topErrors.map((e) => e.error).sort()).toEqual(["HTTP 400", "HTTP 503 (gave up: maximum age reached)"]);
+    expect(outboundOnly.topErrors.map((e) => e.error).sort()).toEqual([CAROL_ERROR, "HTTP 503: Injected fault: HTTP 503 (personalize.USER_ATTRIBUTES.SERVICE_UNAVAILABLE) (gave up: maximum age reached)"]);
   });
 
   it("without a chosen start, fits the charts to where the rows begin instead of a 24 h axis", async () => {

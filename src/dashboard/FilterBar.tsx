@@ -1,22 +1,22 @@
 /**
  * Filters for the log, compact: the text fields people use most, a time range and Apply on one line, direction and
- * status checkboxes on the next, the rest behind "More filters". Every change applies at once; typed text applies
- * on Enter, when the field is left, or with Apply. The page keeps the applied filters in the URL.
+ * status checkboxes on the next, the rest behind "More filters". One apply model: every field (text, checkbox,
+ * select, date) changes a draft, and Apply (or Enter in a field) applies them all at once, so several changes
+ * cost one reload of a live view. Clear applies at once. The page keeps the applied filters in the URL.
  */
-import { useEffect, useState, type FocusEvent, type FormEvent, type KeyboardEvent } from "react";
+import { useEffect, useState, type FormEvent, type KeyboardEvent } from "react";
 import { ActionButton } from "../ui/ActionButton";
 import { CheckboxField } from "../ui/CheckboxField";
 import { FormField } from "../ui/FormField";
 import { SelectField } from "../ui/SelectField";
 import { TextField } from "../ui/TextField";
+import { DateTimeFilter } from "./DateTimeFilter";
 import {
   activeFilterCount,
   DIRECTION_OPTIONS,
   EMPTY_FILTERS,
   EVENT_TYPE_OPTIONS,
   filterQuery,
-  isoToLocalInput,
-  localInputToIso,
   STATUS_OPTIONS,
   type LogFilters,
   type TextFilter,
@@ -58,8 +58,9 @@ const MORE_TEXT_FIELDS: TextFieldSpec[] = [
   { key: "messageId", label: "Message ID", placeholder: "messageId", testId: "filter-message-id" },
   { key: "httpStatus", label: "HTTP status", placeholder: "e.g. 429", testId: "filter-http-status" },
 ];
-const TEXT_FIELD_IDS = new Set([...MAIN_TEXT_FIELDS, ...MORE_TEXT_FIELDS].map((field) => field.testId));
-const MORE_KEYS = ["eventType", "httpStatusClass", "messageId", "httpStatus"] as const;
+/** Fields where Enter applies the filters (venus' selects and date inputs use Enter to open their menus). */
+const ENTER_APPLIES = new Set([...MAIN_TEXT_FIELDS, ...MORE_TEXT_FIELDS].map((field) => field.testId).concat(["filter-from-time", "filter-to-time"]));
+const MORE_KEYS = ["eventType", "httpStatusClass", "messageId", "httpStatus", "from", "to"] as const;
 
 interface FilterBarProps {
   filters: LogFilters;
@@ -78,27 +79,23 @@ export function FilterBar({ filters, onChange }: FilterBarProps) {
   const [range, setRange] = useState<RangeId | null>(null);
   const [showMore, setShowMore] = useState(() => MORE_KEYS.some((key) => filters[key] !== ""));
   useEffect(() => setDraft(filters), [filters]);
-  const shownRange = rangeOf(filters, range);
-  const moreCount = MORE_KEYS.filter((key) => filters[key] !== "").length;
+  const shownRange = rangeOf(draft, range);
+  const moreCount = MORE_KEYS.filter((key) => draft[key] !== "").length;
+  const pending = filterQuery(draft) !== filterQuery(filters);
 
-  // One model: every change applies at once; typed text applies on Enter or when the field is left.
   const apply = (next: LogFilters) => {
     setDraft(next);
     if (filterQuery(next) !== filterQuery(filters)) onChange(next);
   };
-  const isTextField = (target: EventTarget) => target instanceof HTMLElement && TEXT_FIELD_IDS.has(target.id);
   const submit = (event: FormEvent) => {
     event.preventDefault();
     apply(draft);
   };
   const applyOnEnter = (event: KeyboardEvent) => {
-    if (event.key === "Enter" && isTextField(event.target)) {
+    if (event.key === "Enter" && event.target instanceof HTMLElement && ENTER_APPLIES.has(event.target.id)) {
       event.preventDefault();
       apply(draft);
     }
-  };
-  const applyOnLeave = (event: FocusEvent) => {
-    if (isTextField(event.target)) apply(draft);
   };
   const toggle = (key: "direction" | "status", values: readonly string[], on: boolean) => {
     const current = new Set(draft[key]);
@@ -106,7 +103,7 @@ export function FilterBar({ filters, onChange }: FilterBarProps) {
       if (on) current.add(value);
       else current.delete(value);
     }
-    apply({ ...draft, [key]: [...current] });
+    setDraft({ ...draft, [key]: [...current] });
   };
   const chooseRange = (id: RangeId) => {
     setRange(id);
@@ -114,7 +111,7 @@ export function FilterBar({ filters, onChange }: FilterBarProps) {
       setShowMore(true);
       return;
     }
-    apply({ ...draft, from: id ? new Date(Date.now() - RANGE_MS[id]).toISOString() : "", to: "" });
+    setDraft({ ...draft, from: id ? new Date(Date.now() - RANGE_MS[id]).toISOString() : "", to: "" });
   };
   const textField = (field: TextFieldSpec) => (
     <FormField key={field.key} htmlFor={field.testId} label={field.label}>
@@ -133,9 +130,9 @@ export function FilterBar({ filters, onChange }: FilterBarProps) {
       className="filter-bar"
       onSubmit={submit}
       onKeyDown={applyOnEnter}
-      onBlur={applyOnLeave}
       aria-label="Log filters"
       data-test-id="log-filters"
+      data-pending={pending || undefined}
     >
       <div className="filter-bar__main">
         {MAIN_TEXT_FIELDS.map(textField)}
@@ -143,11 +140,11 @@ export function FilterBar({ filters, onChange }: FilterBarProps) {
           <SelectField id="filter-range" options={RANGE_OPTIONS} value={shownRange} onChange={chooseRange} testId="filter-range" />
         </FormField>
         <div className="filter-bar__buttons">
+          <ActionButton buttonType="primary" disabled={!pending} onClick={() => apply(draft)} testId="filter-apply">
+            Apply
+          </ActionButton>
           <ActionButton buttonType="tertiary" pressed={showMore} onClick={() => setShowMore(!showMore)} testId="filter-more">
             {`More filters${moreCount ? ` (${moreCount})` : ""}`}
-          </ActionButton>
-          <ActionButton buttonType="primary" onClick={() => apply(draft)} testId="filter-apply">
-            Apply
           </ActionButton>
           <ActionButton
             buttonType="outline"
@@ -176,13 +173,6 @@ export function FilterBar({ filters, onChange }: FilterBarProps) {
             />
           ))}
         </fieldset>
-        <CheckboxField
-          id="filter-hide-checks"
-          label="Hide two-way manifest checks"
-          checked={draft.hideChecks === "1"}
-          onChange={(on) => apply({ ...draft, hideChecks: on ? "1" : "" })}
-          testId="filter-hide-checks"
-        />
         <fieldset className="filter-bar__group">
           <legend>Status</legend>
           {STATUS_OPTIONS.map((option) => (
@@ -196,6 +186,20 @@ export function FilterBar({ filters, onChange }: FilterBarProps) {
             />
           ))}
         </fieldset>
+        <div className="filter-bar__group">
+          <CheckboxField
+            id="filter-show-checks"
+            label="Show two-way manifest checks"
+            checked={draft.showChecks === "1"}
+            onChange={(on) => setDraft({ ...draft, showChecks: on ? "1" : "" })}
+            testId="filter-show-checks"
+          />
+        </div>
+        {pending && (
+          <p className="filter-bar__pending hint" role="status" data-test-id="filter-pending">
+            Changed filters apply with Apply or Enter.
+          </p>
+        )}
       </div>
       {showMore && (
         <div className="filter-bar__more" data-test-id="filter-more-panel">
@@ -204,7 +208,7 @@ export function FilterBar({ filters, onChange }: FilterBarProps) {
               id="filter-event-type"
               options={EVENT_TYPES}
               value={draft.eventType}
-              onChange={(eventType) => apply({ ...draft, eventType })}
+              onChange={(eventType) => setDraft({ ...draft, eventType })}
               testId="filter-event-type"
             />
           </FormField>
@@ -213,29 +217,23 @@ export function FilterBar({ filters, onChange }: FilterBarProps) {
               id="filter-http-class"
               options={STATUS_CLASS_OPTIONS}
               value={draft.httpStatusClass}
-              onChange={(httpStatusClass) => apply({ ...draft, httpStatusClass })}
+              onChange={(httpStatusClass) => setDraft({ ...draft, httpStatusClass })}
               testId="filter-http-class"
             />
           </FormField>
           {MORE_TEXT_FIELDS.map(textField)}
           {(["from", "to"] as const).map((key) => (
-            <div className="form-field" key={key}>
-              <label className="filter-bar__label" htmlFor={`filter-${key}`}>
-                {key === "from" ? "From" : "To"}
-              </label>
-              <input
-                id={`filter-${key}`}
-                className="filter-bar__time"
-                type="datetime-local"
-                step={1}
-                value={isoToLocalInput(draft[key])}
-                onChange={(event) => {
-                  setRange("custom");
-                  apply({ ...draft, [key]: localInputToIso(event.target.value) });
-                }}
-                data-test-id={`filter-${key}`}
-              />
-            </div>
+            <DateTimeFilter
+              key={key}
+              id={`filter-${key}`}
+              label={key === "from" ? "From" : "To"}
+              value={draft[key]}
+              onChange={(iso) => {
+                setRange("custom");
+                setDraft((current) => ({ ...current, [key]: iso }));
+              }}
+              testId={`filter-${key}`}
+            />
           ))}
         </div>
       )}

@@ -10,7 +10,7 @@ import { useApi } from "../sdk/hooks";
 import { ApiError } from "../sdk/http";
 import { SdkContext } from "../sdk/sdk-context";
 import { notify } from "../ui/notify";
-import { filterBody, filterQuery, type LogFilters } from "./log-filters";
+import { apiQuery, filterBody, type LogFilters } from "./log-filters";
 
 export type { InstallationAlerts, LogEntryDetail, LogItem, LogSummary, RetryJob };
 
@@ -29,11 +29,11 @@ export interface Retention {
 export const PAGE_SIZE = 50;
 const LOG_KEY = "sync-log";
 
-export const logPagesKey = (filters: LogFilters) => [LOG_KEY, "pages", filterQuery(filters)] as const;
+export const logPagesKey = (filters: LogFilters) => [LOG_KEY, "pages", apiQuery(filters)] as const;
 
 export function useLogPages(filters: LogFilters) {
   const api = useApi();
-  const query = filterQuery(filters);
+  const query = apiQuery(filters);
   return useInfiniteQuery({
     queryKey: logPagesKey(filters),
     queryFn: ({ pageParam, signal }) =>
@@ -68,7 +68,7 @@ export type SummaryScope = { filters: LogFilters } | { lastMs: number };
 
 export function useLogSummary(scope: SummaryScope, refetchIntervalMs: number) {
   const api = useApi();
-  const key = "lastMs" in scope ? `last=${scope.lastMs}` : filterQuery(scope.filters);
+  const key = "lastMs" in scope ? `last=${scope.lastMs}` : apiQuery(scope.filters);
   return useQuery({
     queryKey: [LOG_KEY, "summary", key],
     queryFn: ({ signal }) => {
@@ -167,7 +167,7 @@ export function useExportLog() {
     mutationFn: async ({ filters, format }: { filters: LogFilters; format: "csv" | "json" }) => {
       if (!context) throw new Error("The app is not connected to Contentstack.");
       const token = await context.session.token();
-      const query = filterQuery(filters);
+      const query = apiQuery(filters);
       const response = await fetch(`/api/log/export?format=${format}${query ? `&${query}` : ""}`, {
         headers: { Authorization: `Bearer ${token}` },
         credentials: "omit",

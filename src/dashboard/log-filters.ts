@@ -1,8 +1,10 @@
 /**
  * The log filters as they live in the page URL (so a filtered view can be shared) and as the API reads them: the
- * same parameter names (`status=failed,dead_lettered&userId=…`), times as ISO-8601 UTC.
+ * same parameter names (`status=failed,dead_lettered&userId=…`), times as ISO-8601 UTC. One difference: the page
+ * hides the two-way sync's manifest checks unless `showChecks=1` (one per identify would double the rows), while
+ * the API shows every row unless asked `hideChecks=1`.
  */
-export const TEXT_FILTERS = ["eventType", "eventName", "userId", "messageId", "httpStatus", "httpStatusClass", "error", "hideChecks", "from", "to"] as const;
+export const TEXT_FILTERS = ["eventType", "eventName", "userId", "messageId", "httpStatus", "httpStatusClass", "error", "showChecks", "from", "to"] as const;
 export type TextFilter = (typeof TEXT_FILTERS)[number];
 
 export interface LogFilters extends Record<TextFilter, string> {
@@ -20,7 +22,7 @@ export const EMPTY_FILTERS: LogFilters = {
   httpStatus: "",
   httpStatusClass: "",
   error: "",
-  hideChecks: "",
+  showChecks: "",
   from: "",
   to: "",
 };
@@ -54,7 +56,7 @@ export function filtersFromSearch(search: URLSearchParams): LogFilters {
   return filters;
 }
 
-/** The filter part of a query string; empty filters are left out. Used for the URL and for the API. */
+/** The filter part of the page URL; empty filters are left out. */
 export function filterQuery(filters: LogFilters): string {
   const params = new URLSearchParams();
   if (filters.direction.length) params.set("direction", filters.direction.join(","));
@@ -71,26 +73,40 @@ export function withFilters(search: URLSearchParams, filters: LogFilters): URLSe
   return next;
 }
 
+/** The filters as the API reads them (list, summary, stream, export). */
+export function apiQuery(filters: LogFilters): string {
+  const params = new URLSearchParams(filterQuery(filters));
+  if (params.has("showChecks")) params.delete("showChecks");
+  else params.set("hideChecks", "1");
+  return params.toString();
+}
+
 /** The filters as the bulk-retry body. */
 export function filterBody(filters: LogFilters): Record<string, string> {
-  return Object.fromEntries(new URLSearchParams(filterQuery(filters)));
+  return Object.fromEntries(new URLSearchParams(apiQuery(filters)));
 }
 
 export function activeFilterCount(filters: LogFilters): number {
   return new URLSearchParams(filterQuery(filters)).size;
 }
 
-/** `<input type="datetime-local">` value (local time) ↔ ISO-8601 UTC. */
-export function localInputToIso(value: string): string {
-  const time = Date.parse(value);
-  return value && Number.isFinite(time) ? new Date(time).toISOString() : "";
+export const TIME_OF_DAY = /^([01]\d|2[0-3]):[0-5]\d$/;
+
+/** A local date (yyyy-MM-dd) and time of day (HH:MM, "" for midnight) → ISO-8601 UTC; "" when unreadable. */
+export function localDateTimeToIso(date: string, time: string): string {
+  const [year, month, day] = date.split("-").map(Number);
+  const [hours, minutes] = TIME_OF_DAY.test(time) ? time.split(":").map(Number) : [0, 0];
+  const local = new Date(year, month - 1, day, hours, minutes);
+  return /^\d{4}-\d{2}-\d{2}$/.test(date) && Number.isFinite(local.getTime()) ? local.toISOString() : "";
 }
 
-export function isoToLocalInput(value: string): string {
+/** ISO-8601 UTC → the local date (yyyy-MM-dd) and time of day (HH:MM); both "" when empty or unreadable. */
+export function isoToLocalDateTime(value: string): { date: string; time: string } {
   const time = Date.parse(value);
-  if (!value || !Number.isFinite(time)) return "";
-  const local = new Date(time - new Date(time).getTimezoneOffset() * 60_000);
-  return local.toISOString().slice(0, 16);
+  if (!value || !Number.isFinite(time)) return { date: "", time: "" };
+  const local = new Date(time);
+  const two = (n: number) => String(n).padStart(2, "0");
+  return { date: `${local.getFullYear()}-${two(local.getMonth() + 1)}-${two(local.getDate())}`, time: `${two(local.getHours())}:${two(local.getMinutes())}` };
 }
 
 const FILTER_LABELS: Record<TextFilter, string> = {
@@ -101,7 +117,7 @@ const FILTER_LABELS: Record<TextFilter, string> = {
   httpStatus: "HTTP status",
   httpStatusClass: "HTTP status class",
   error: "Error contains",
-  hideChecks: "Without two-way manifest checks",
+  showChecks: "With two-way manifest checks",
   from: "From",
   to: "To",
 };
@@ -119,7 +135,7 @@ export function describeFilters(filters: LogFilters): string {
   for (const key of TEXT_FILTERS) {
     const value = filters[key].trim();
     if (!value) continue;
-    if (key === "hideChecks") {
+    if (key === "showChecks") {
       parts.push(FILTER_LABELS[key]);
       continue;
     }

@@ -7,14 +7,14 @@ import { useQueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { logPagesKey, useLogPages, useRefreshDetails } from "./api";
 import { applyStreamRows, mergeLiveRows, NO_LIVE_ROWS, type LiveRows, type StreamRows } from "./live-rows";
-import { filterQuery, type LogFilters } from "./log-filters";
+import { apiQuery, type LogFilters } from "./log-filters";
 import { useLogStream } from "./useLogStream";
 
 export function useLiveLog(filters: LogFilters) {
   const queryClient = useQueryClient();
   const pages = useLogPages(filters);
   const refreshDetails = useRefreshDetails();
-  const query = filterQuery(filters);
+  const query = apiQuery(filters);
   const [live, setLive] = useState<LiveRows>(NO_LIVE_ROWS);
   const [paused, setPaused] = useState(false);
   const [waiting, setWaiting] = useState(0);
