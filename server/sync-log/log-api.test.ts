@@ -178,7 +178,10 @@ describe("GET /api/log/summary", () => {
     });
     expect(summary.requests).toEqual({ total: 4, pending: 0, delivered: 2, failed: 1, deadLettered: 1 });
     expect(summary.bucketMs).toBe(60_000);
-    expect(summary.buckets).toHaveLength(60);
+    // The hour is counted; the charts cover only its active end (at least 15 min), in minute buckets.
+    expect(summary.from).toBe(to - 3_600_000);
+    expect(summary.buckets).toHaveLength(Math.ceil((summary.to - summary.chartFrom) / summary.bucketMs));
+    expect(summary.buckets.length).toBeGreaterThanOrEqual(15);
     expect(summary.buckets.reduce((sum, b) => sum + b.received, 0)).toBe(9);
     const busy = summary.buckets.filter((b) => b.received > 0);
     expect(busy.every((b) => b.successRate === null || (b.successRate >= 0 && b.successRate <= 1))).toBe(true);
@@ -221,11 +224,16 @@ describe("GET /api/log/summary", () => {
     expect(outboundOnly.topErrors.map((e) => e.error).sort()).toEqual([CAROL_ERROR, "HTTP 503: Injected fault: HTTP 503 (personalize.USER_ATTRIBUTES.SERVICE_UNAVAILABLE) (gave up: maximum age reached)"]);
   });
 
-  it("without a chosen start, fits the charts to where the rows begin instead of a 24 h axis", async () => {
-    const summary = await getJson<LogSummary>(installation, "/api/log/summary");
-    expect(summary.to - summary.from).toBeLessThan(3_600_000);
+  it.each([
+    ["without a chosen start", ""],
+    ["over a chosen 24 h range", `?from=${new Date(Date.now() - 86_400_000).toISOString()}`],
+  ])("%s, fits the charts to where the rows begin instead of a 24 h axis", async (_name, query) => {
+    const summary = await getJson<LogSummary>(installation, `/api/log/summary${query}`);
+    expect(summary.to - summary.from).toBeGreaterThanOrEqual(86_400_000);
+    expect(summary.to - summary.chartFrom).toBeLessThan(3_600_000);
     expect(summary.bucketMs).toBe(60_000);
     expect(summary.funnel.received).toBe(9);
+    expect(summary.buckets[0].start).toBe(summary.chartFrom);
     expect(summary.buckets[0].start).toBeLessThanOrEqual(Math.min(...all.map((row) => row.createdAt)));
   });
 

@@ -32,8 +32,11 @@ export interface SummaryBucket {
 }
 
 export interface LogSummary {
+  /** The period counted: the filter's time range, the last 24 h by default. */
   from: number;
   to: number;
+  /** Where the charts begin: `from`, or later when nothing was logged before (see SummaryPeriod.fitToData). */
+  chartFrom: number;
   bucketMs: number;
   funnel: EventCounts;
   requests: RequestCounts;
@@ -55,14 +58,17 @@ const SAMPLES = 3;
 export interface SummaryPeriod {
   from: number;
   to: number;
-  /** No start was chosen: the charts begin where the rows do (within the last 24 h), not at an empty left edge. */
+  /**
+   * The charts begin where the rows do, not at an empty left edge: "Last 24 h" over traffic of the last ten minutes
+   * is charted over those minutes in minute buckets, not as one spike at the right edge of a 24 h axis.
+   */
   fitToData: boolean;
 }
 
 /** The summary's period: the filter's time range, the last 24 h by default. */
 export function parseSummaryPeriod(filter: LogFilter, now: number): SummaryPeriod {
   const to = filter.to ?? now;
-  return { from: filter.from ?? to - DAY_MS, to, fitToData: filter.from === undefined };
+  return { from: filter.from ?? to - DAY_MS, to, fitToData: true };
 }
 
 /** The smallest listed size that keeps the period within MAX_BUCKETS buckets, else whole days that do. */
@@ -99,8 +105,9 @@ export async function summarizeLog(store: Store, installationUid: string, filter
     aggregates = await store.aggregateLog(window, bucketMs);
   }
   return {
-    from,
+    from: period.from,
     to,
+    chartFrom: from,
     bucketMs,
     funnel: countEvents(aggregates.counts, staged),
     requests: countRequests(aggregates.counts),

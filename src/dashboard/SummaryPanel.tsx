@@ -31,6 +31,7 @@ export function SummaryPanel({ filters, onOpen, onFilterError }: SummaryPanelPro
       <Section title={`Charts and top errors · ${periodText(data)}`} defaultOpen={false} testId="summary-section">
         <p className="hint">
           Delivery p95 {formatMs(data.latency.deliveryP95Ms)} from receipt, request p95 {formatMs(data.latency.requestP95Ms)}
+          {chartSpanText(data)}
         </p>
         <div className="summary__charts">
           <Chart title="Throughput (events per bucket)" testId="summary-chart-throughput">
@@ -76,6 +77,11 @@ const periodFormat = new Intl.DateTimeFormat("en", { month: "short", day: "numer
 
 function periodText(summary: LogSummary): string {
   return `${periodFormat.format(summary.from)} – ${periodFormat.format(summary.to)}`;
+}
+
+/** The charts may begin later than the period, where its first rows are: say so, so the axis is not misread. */
+function chartSpanText(summary: LogSummary): string {
+  return summary.chartFrom > summary.from ? `; charts from ${periodFormat.format(summary.chartFrom)}, the first logged activity` : "";
 }
 
 function chartData(summary: LogSummary) {
