@@ -48,28 +48,32 @@ export function DateTimeFilter({ id, label, value, onChange, testId }: DateTimeF
   return (
     <fieldset className="date-time-filter" data-test-id={testId}>
       <legend className="filter-bar__label">{label}</legend>
-      <label className="visually-hidden" htmlFor={`${id}-date`}>
-        {`${label} date`}
-      </label>
-      <div ref={datePicker} className="date-time-filter__date">
-        <DatePicker
-          // venus reads initialDate once: a new value (Clear, a quick range) remounts it.
-          key={shown.date}
-          version="v2"
-          formatType="mm dd yyyy"
-          initialDate={toVenusDate(shown.date) || undefined}
-          onChange={(value: string) => {
-            const date = fromVenusDate(value);
-            onChange(date ? localDateTimeToIso(date, timeError ? "" : time) : "");
-          }}
-          inputMaskProps={{ inputMaskTestId: `${testId}-date`, placeholder: "mm-dd-yyyy", characterSeperator: "-" }}
-          testId={`${testId}-calendar`}
-        />
+      <div className="date-time-filter__inputs">
+        <label className="visually-hidden" htmlFor={`${id}-date`}>
+          {`${label} date`}
+        </label>
+        <div ref={datePicker} className="date-time-filter__date">
+          <DatePicker
+            // venus reads initialDate once: a new value (Clear, a quick range) remounts it.
+            key={shown.date}
+            version="v2"
+            formatType="mm dd yyyy"
+            initialDate={toVenusDate(shown.date) || undefined}
+            onChange={(value: string) => {
+              const date = fromVenusDate(value);
+              onChange(date ? localDateTimeToIso(date, timeError ? "" : time) : "");
+            }}
+            inputMaskProps={{ inputMaskTestId: `${testId}-date`, placeholder: "mm-dd-yyyy", characterSeperator: "-" }}
+            testId={`${testId}-calendar`}
+          />
+        </div>
+        <label className="visually-hidden" htmlFor={`${id}-time`}>
+          {`${label} time`}
+        </label>
+        <div className="date-time-filter__time">
+          <TextField id={`${id}-time`} value={time} placeholder="HH:MM" error={timeError} onChange={changeTime} testId={`${testId}-time`} />
+        </div>
       </div>
-      <label className="visually-hidden" htmlFor={`${id}-time`}>
-        {`${label} time`}
-      </label>
-      <TextField id={`${id}-time`} value={time} placeholder="HH:MM" error={timeError} onChange={changeTime} testId={`${testId}-time`} />
       {timeError && (
         <span className="date-time-filter__error" id={`${id}-time-error`} role="alert">
           {timeError}

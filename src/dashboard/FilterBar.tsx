@@ -173,6 +173,15 @@ export function FilterBar({ filters, onChange }: FilterBarProps) {
             />
           ))}
         </fieldset>
+        <div className="filter-bar__group">
+          <CheckboxField
+            id="filter-show-checks"
+            label="Show two-way manifest checks"
+            checked={draft.showChecks === "1"}
+            onChange={(on) => setDraft({ ...draft, showChecks: on ? "1" : "" })}
+            testId="filter-show-checks"
+          />
+        </div>
         <fieldset className="filter-bar__group">
           <legend>Status</legend>
           {STATUS_OPTIONS.map((option) => (
@@ -186,15 +195,6 @@ export function FilterBar({ filters, onChange }: FilterBarProps) {
             />
           ))}
         </fieldset>
-        <div className="filter-bar__group">
-          <CheckboxField
-            id="filter-show-checks"
-            label="Show two-way manifest checks"
-            checked={draft.showChecks === "1"}
-            onChange={(on) => setDraft({ ...draft, showChecks: on ? "1" : "" })}
-            testId="filter-show-checks"
-          />
-        </div>
         {pending && (
           <p className="filter-bar__pending hint" role="status" data-test-id="filter-pending">
             Changed filters apply with Apply or Enter.

@@ -79,9 +79,9 @@ function periodText(summary: LogSummary): string {
   return `${periodFormat.format(summary.from)} – ${periodFormat.format(summary.to)}`;
 }
 
-/** The charts may begin later than the period, where its first rows are: say so, so the axis is not misread. */
+/** The charts may begin later than the period (nothing was logged before): say so, so the axis is not misread. */
 function chartSpanText(summary: LogSummary): string {
-  return summary.chartFrom > summary.from ? `; charts from ${periodFormat.format(summary.chartFrom)}, the first logged activity` : "";
+  return summary.chartFrom > summary.from ? `; charts from ${periodFormat.format(summary.chartFrom)}, nothing was logged earlier in this period` : "";
 }
 
 function chartData(summary: LogSummary) {
