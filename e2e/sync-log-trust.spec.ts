@@ -70,14 +70,21 @@ test("Top errors counts a failed request once, as the Failed card does", async (
   const group = app.getByTestId("summary-top-errors-row");
   await expect(group).toHaveCount(1);
   await expect(group.locator("td").nth(1)).toHaveText("1");
+  // The breakdown under the requests count adds up to it.
+  const requests = app.getByTestId("summary-requests");
+  await expect(requests.locator(".funnel__count")).toHaveText("1");
+  await expect(requests.locator(".funnel__share")).toHaveText("0 delivered, 1 failed");
   await emulator("/faults", { method: "DELETE" });
 });
 
 test("after a successful retry the event shows Delivered with no error", async ({ page }) => {
-  const carol = `err-${run}`;
-  const app = await openView(page, `userId=${carol}&direction=inbound`);
+  const dana = `retried-${run}`;
+  // One failure only: the retry below then succeeds.
+  await emulator("/faults", { method: "POST", body: JSON.stringify({ kind: "status", status: 400, route: "PATCH /user-attributes", userUid: dana, times: 1 }) });
+  await send((a) => a.identify({ userId: dana, traits: { plan: "starter" } }));
+  const app = await openView(page, `userId=${dana}&direction=inbound`);
   const status = app.getByTestId("log-row-status");
-  await expect(status).toHaveAttribute("data-status", "failed");
+  await expect(status).toHaveAttribute("data-status", "failed", { timeout: 20_000 });
   await expect(app.getByTestId("log-row-error")).toContainText("HTTP 400");
   await app.getByTestId("log-row-open").first().click();
   await app.getByTestId("log-drawer-retry").click();

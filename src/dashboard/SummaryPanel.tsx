@@ -118,14 +118,27 @@ function Funnel({ summary }: { summary: LogSummary }) {
         </li>
       ))}
       <li className="funnel__stage funnel__stage--requests" data-test-id="summary-requests">
-        <span className="funnel__label">Requests to Personalize</span>
-        <strong className="funnel__count">{formatNumber(summary.requests.total)}</strong>
-        <span className="funnel__share">
-          {formatNumber(summary.requests.delivered)} delivered, {formatNumber(summary.requests.failed + summary.requests.deadLettered)} failed
+        <span className="funnel__label" title="Calls the app made: to Personalize and, with two-way sync, to Segment">
+          Requests made
         </span>
+        <strong className="funnel__count">{formatNumber(summary.requests.total)}</strong>
+        <span className="funnel__share">{requestBreakdown(summary.requests)}</span>
       </li>
     </ol>
   );
+}
+
+/** Every request counted once: "7 delivered, 5 pending, 3 failed" adds up to the total shown above it. */
+function requestBreakdown(requests: LogSummary["requests"]): string {
+  const parts: Array<[number, string]> = [
+    [requests.delivered, "delivered"],
+    [requests.pending, "pending"],
+    [requests.failed + requests.deadLettered, "failed"],
+  ];
+  return parts
+    .filter(([count, word]) => count > 0 || word !== "pending")
+    .map(([count, word]) => `${formatNumber(count)} ${word}`)
+    .join(", ");
 }
 
 function Chart({ title, testId, children }: { title: string; testId: string; children: ReactElement }) {
