@@ -11,6 +11,7 @@ import { MissingInPersonalize } from "./MissingInPersonalize";
 import { SourcePathInput } from "./SourcePathInput";
 import { LIST_IDS } from "./suggestions";
 import { MappingRowList } from "./MappingRowList";
+import { sectionAnchorId } from "./sections";
 import { fieldOfControl, useLeftFields } from "./useLeftFields";
 import { fieldError } from "./validation";
 
@@ -33,6 +34,7 @@ export function AttributeMappings({ data, dispatch, validation, catalog }: Attri
   return (
     <MappingRowList
       kind="attribute"
+      anchorId={sectionAnchorId("attribute-mappings")}
       title="Attributes"
       intro="Each row copies one value from Segment events into a Personalize attribute."
       rows={rows}

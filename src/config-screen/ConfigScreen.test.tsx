@@ -62,7 +62,7 @@ describe("ConfigScreen", () => {
     await user.type(projectUid, "abc");
     await waitFor(() =>
       expect(installation.setValidity).toHaveBeenLastCalledWith(false, {
-        message: expect.stringMatching(/^configuration › personalize › projectUid: must be the 24-character/),
+        message: expect.stringMatching(/^Personalize: Project UID must be the 24-character/),
       }),
     );
     const sent = lastSent(installation);

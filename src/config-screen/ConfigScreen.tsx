@@ -11,6 +11,7 @@ import { MappingsSection } from "./MappingsSection";
 import { PersonalizeSection } from "./PersonalizeSection";
 import { AlertsSection } from "./AlertsSection";
 import { RetentionSection } from "./RetentionSection";
+import { SectionNav } from "./SectionNav";
 import { SegmentSection } from "./SegmentSection";
 import { useInstallationSync } from "./useInstallationSync";
 import { validateInstallation } from "./validation";
@@ -54,22 +55,26 @@ interface ConfigFormProps {
 
 function ConfigForm({ widget, stored, installationUid }: ConfigFormProps) {
   const [data, dispatch] = useReducer(installationReducer, stored, initialInstallationData);
+  const savedSecrets = useMemo(() => initialInstallationData(stored).serverConfiguration, [stored]);
   const validation = useMemo(() => validateInstallation(data), [data]);
   const syncFailure = useInstallationSync(widget, data, validation);
   const form = { data, dispatch, validation };
   return (
-    <main className="config-screen" data-test-id="config-screen">
-      <header className="config-screen__header">
-        <h1>Segment → Personalize sync</h1>
-        <p>Every change is handed to Contentstack as you make it; save with Contentstack&apos;s Save button.</p>
-        <ValiditySummary validation={validation} syncFailure={syncFailure} />
-      </header>
-      <PersonalizeSection {...form} />
-      <SegmentSection {...form} installationUid={installationUid} />
-      <MappingsSection {...form} />
-      <EventTester {...form} />
-      <RetentionSection {...form} />
-      <AlertsSection {...form} />
-    </main>
+    <div className="config-screen" data-test-id="config-screen">
+      <SectionNav validation={validation} />
+      <main className="config-screen__content">
+        <header className="config-screen__header">
+          <h1>Segment → Personalize sync</h1>
+          <p>Every change is handed to Contentstack as you make it; save with Contentstack&apos;s Save button.</p>
+          <ValiditySummary validation={validation} syncFailure={syncFailure} />
+        </header>
+        <PersonalizeSection {...form} />
+        <SegmentSection {...form} installationUid={installationUid} savedSecrets={savedSecrets} />
+        <MappingsSection {...form} />
+        <EventTester {...form} />
+        <RetentionSection {...form} />
+        <AlertsSection {...form} />
+      </main>
+    </div>
   );
 }
