@@ -7,7 +7,8 @@ const FOCUSABLE = "input, select, textarea, button, [tabindex]";
 export function revealElement(elementId: string, options: { block: ScrollLogicalPosition }): boolean {
   const element = document.getElementById(elementId);
   if (!element) return false;
-  const collapsed = element.closest(".Accordion-close");
+  // A section's anchor wraps its Accordion; a field sits inside one.
+  const collapsed = element.querySelector(":scope > .Accordion-close") ?? element.closest(".Accordion-close");
   const finish = () => {
     element.scrollIntoView({ block: options.block });
     const target = element.matches(FOCUSABLE) ? element : element.querySelector<HTMLElement>(FOCUSABLE);
