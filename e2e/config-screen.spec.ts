@@ -1,16 +1,11 @@
 import AxeBuilder from "@axe-core/playwright";
 import { Analytics } from "@segment/analytics-node";
 import type { FrameLocator, Page } from "@playwright/test";
-import { APP_URL, DEV_PROJECT_UID, EMULATOR_URL, HOST_URL, configureInstallation, devKeys, emulator, expect, openLocation, received, test } from "./fixtures";
+import { APP_URL, DEV_PROJECT_UID, EMULATOR_URL, configureInstallation, devKeys, emulator, expect, openLocation, received, saveThroughHost, test } from "./fixtures";
 
 /** What Contentstack holds for a freshly installed app: nothing configured yet. */
 async function resetInstallation(): Promise<void> {
-  const response = await fetch(`${HOST_URL}/api/save`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ configuration: {}, serverConfiguration: {} }),
-  });
-  expect(response.status).toBe(200);
+  expect((await saveThroughHost({ configuration: {}, serverConfiguration: {} })).status).toBe(200);
 }
 
 async function pick(app: FrameLocator, testId: string, option: string): Promise<void> {
@@ -221,20 +216,15 @@ test.describe("App Configuration screen: wording, navigation and safeguards", ()
     await expect(page.locator("#save-button")).toBeEnabled();
 
     const keys = devKeys();
-    const response = await fetch(`${HOST_URL}/api/save`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        configuration: {
-          personalize: { region: "CUSTOM", projectUid: DEV_PROJECT_UID, customEdgeUrl: EMULATOR_URL },
-          eventMappings: [{ id: "pos", enabled: true, source: "track", segmentEvent: "Viewed", personalizeEvent: "viewed", condition: "properties.position == " }],
-        },
-        serverConfiguration: { trackingWriteKey: keys.trackingWriteKey, webhookSharedSecret: keys.webhookSharedSecret },
-      }),
+    const { body } = await saveThroughHost({
+      configuration: {
+        personalize: { region: "CUSTOM", projectUid: DEV_PROJECT_UID, customEdgeUrl: EMULATOR_URL },
+        eventMappings: [{ id: "pos", enabled: true, source: "track", segmentEvent: "Viewed", personalizeEvent: "viewed", condition: "properties.position == " }],
+      },
+      serverConfiguration: { trackingWriteKey: keys.trackingWriteKey, webhookSharedSecret: keys.webhookSharedSecret },
     });
-    const body = (await response.json()) as { webhook: { outcome: string; error?: string } };
-    expect(body.webhook.outcome).toBe("failed");
-    expect(body.webhook.error).toContain("condition: Segment would read this as properties.position = ");
+    expect(body.webhook?.outcome).toBe("failed");
+    expect(body.webhook?.error).toContain("condition: Segment would read this as properties.position = ");
   });
 
   test("clicking the words of a switch toggles it", async ({ page }) => {
