@@ -192,6 +192,18 @@ test.describe("App Configuration screen: wording, navigation and safeguards", ()
     expect(shown).not.toMatch(/configuration ›|attributeMappings|eventMappings|›|\brow:[A-Za-z0-9_-]/);
   });
 
+  test("a field outside the mapping rows is not red while typing, and shows its message once left", async ({ page }) => {
+    await configureInstallation();
+    const app = await openLocation(page, "APP_CONFIG_WIDGET");
+    const projectUid = app.getByTestId("project-uid-input");
+    await projectUid.fill("abc");
+    await expect(page.locator("#validity-message")).toHaveText(/^Personalize: Project UID must be the 24-character project UID/);
+    await expect(projectUid).not.toHaveAttribute("aria-invalid", "true");
+    await app.getByTestId("management-token-input").focus();
+    await expect(projectUid).toHaveAttribute("aria-invalid", "true");
+    await expect(app.locator("#personalize-project-uid-error")).toHaveText(/^Must be the 24-character project UID/);
+  });
+
   test("tester notes name mapping rows as the screen does, never by internal id", async ({ page }) => {
     await configureInstallation();
     const app = await openLocation(page, "APP_CONFIG_WIDGET");

@@ -4,9 +4,11 @@ import type { InstallationValidation } from "./validation";
 interface ValiditySummaryProps {
   validation: InstallationValidation;
   syncFailure: string | null;
+  /** Called with the element "Go to" brought into view, so its message shows there too. */
+  onReveal: (elementId: string) => void;
 }
 
-export function ValiditySummary({ validation, syncFailure }: ValiditySummaryProps) {
+export function ValiditySummary({ validation, syncFailure, onReveal }: ValiditySummaryProps) {
   const { firstProblem } = validation;
   return (
     <>
@@ -25,7 +27,10 @@ export function ValiditySummary({ validation, syncFailure }: ValiditySummaryProp
               <button
                 type="button"
                 className="link-button"
-                onClick={() => revealElement(firstProblem.elementId, { block: "center" })}
+                onClick={() => {
+                  onReveal(firstProblem.elementId);
+                  revealElement(firstProblem.elementId, { block: "center" });
+                }}
                 data-test-id="validity-go-to-field"
               >
                 Go to {firstProblem.field}

@@ -28,6 +28,11 @@ function pathKey(path: readonly PropertyKey[]): string {
   return path.map(String).join(".");
 }
 
+/** `configuration.attributeMappings.2.source` → the schema path, row indexes as numbers. */
+export function pathOfKey(key: string): (string | number)[] {
+  return key.split(".").map((part) => (/^\d+$/.test(part) ? Number(part) : part));
+}
+
 export function fieldError(validation: InstallationValidation, ...path: (string | number)[]): string | undefined {
   return validation.errors.get(pathKey(path));
 }
@@ -44,7 +49,7 @@ export function countErrors(validation: InstallationValidation, ...prefix: (stri
 export function problemsBySection(validation: InstallationValidation): Map<string, number> {
   const counts = new Map<string, number>();
   for (const key of validation.errors.keys()) {
-    const place = placeOf(key.split(".").map((part) => (/^\d+$/.test(part) ? Number(part) : part)));
+    const place = placeOf(pathOfKey(key));
     if (place) counts.set(place.section, (counts.get(place.section) ?? 0) + 1);
   }
   return counts;
