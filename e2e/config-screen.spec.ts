@@ -282,7 +282,7 @@ test.describe("App Configuration screen: wording, navigation and safeguards", ()
     await expect(app.getByRole("dialog")).toHaveCount(0);
   });
 
-  test("an Engage computation the prefix would send to a missing attribute is flagged Not in Personalize", async ({ page }) => {
+  test("an Engage computation the prefix would send to a missing attribute is flagged Not in Personalize", async ({ page }, testInfo) => {
     const { writeKey } = await configureInstallation();
     const userId = `engage-${Date.now().toString(36)}`;
     const analytics = new Analytics({ writeKey, host: APP_URL, flushAt: 1 });
@@ -310,6 +310,8 @@ test.describe("App Configuration screen: wording, navigation and safeguards", ()
     await expect(feed).toContainText("engage_first_time_shopper");
     await expect(feed.getByText("Not in Personalize")).toBeVisible();
     await expect(feed.getByRole("button", { name: "Create attribute engage_first_time_shopper in Personalize" })).toBeVisible();
+    await feed.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: testInfo.outputPath("engage-prefix-flag.png") });
   });
 
   test("the section navigation scrolls to each section, marks the current one, and works from the keyboard", async ({ page }, testInfo) => {
