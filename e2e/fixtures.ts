@@ -25,6 +25,16 @@ export function devKeys(): {
   return JSON.parse(readFileSync(join(E2E_DATA_DIR, "dev-keys.json"), "utf8"));
 }
 
+/** Saves installation data through the host simulator as the admin's Save would; says how the update webhook went. */
+export async function saveThroughHost(data: unknown): Promise<{ status: number; body: { webhook?: { outcome: string; error?: string } } }> {
+  const response = await fetch(`${HOST_URL}/api/save`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(data),
+  });
+  return { status: response.status, body: (await response.json()) as { webhook?: { outcome: string; error?: string } } };
+}
+
 /**
  * Saves a working configuration through the host simulator (as the admin's Save would, update webhook
  * included): the Personalize emulator, the dev project, a plan/lifetime_value mapping and the dev write key;
@@ -36,32 +46,27 @@ export async function configureInstallation(
 ): Promise<{ writeKey: string }> {
   const keys = devKeys();
   const twoWay = options.twoWay ? { enabled: true, eventName: "Experiment Viewed", identifyTrait: "personalize_variants" } : { enabled: false };
-  const response = await fetch(`${HOST_URL}/api/save`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({
-      configuration: {
-        personalize: { region: "CUSTOM", projectUid: DEV_PROJECT_UID, customEdgeUrl: EMULATOR_URL, customManagementUrl: `${EMULATOR_URL}/management` },
-        attributeMappings: [
-          { id: "plan", enabled: true, source: "traits.plan", attribute: "plan", type: "string", defaultValue: "" },
-          { id: "ltv", enabled: true, source: "traits.lifetime_value", attribute: "lifetime_value", type: "number", defaultValue: "" },
-        ],
-        eventMappings: [
-          { id: "order", enabled: true, source: "track", segmentEvent: "Order Completed", personalizeEvent: "Order Completed", condition: "" },
-        ],
-        twoWay,
-      },
-      serverConfiguration: {
-        trackingWriteKey: keys.trackingWriteKey,
-        webhookSharedSecret: keys.webhookSharedSecret,
-        personalizeManagementToken: "dev-management-token",
-        ...(options.twoWay ? { segmentWriteKey: keys.segmentWriteKey } : {}),
-        ...extraSecrets,
-      },
-    }),
+  const { status, body } = await saveThroughHost({
+    configuration: {
+      personalize: { region: "CUSTOM", projectUid: DEV_PROJECT_UID, customEdgeUrl: EMULATOR_URL, customManagementUrl: `${EMULATOR_URL}/management` },
+      attributeMappings: [
+        { id: "plan", enabled: true, source: "traits.plan", attribute: "plan", type: "string", defaultValue: "" },
+        { id: "ltv", enabled: true, source: "traits.lifetime_value", attribute: "lifetime_value", type: "number", defaultValue: "" },
+      ],
+      eventMappings: [
+        { id: "order", enabled: true, source: "track", segmentEvent: "Order Completed", personalizeEvent: "Order Completed", condition: "" },
+      ],
+      twoWay,
+    },
+    serverConfiguration: {
+      trackingWriteKey: keys.trackingWriteKey,
+      webhookSharedSecret: keys.webhookSharedSecret,
+      personalizeManagementToken: "dev-management-token",
+      ...(options.twoWay ? { segmentWriteKey: keys.segmentWriteKey } : {}),
+      ...extraSecrets,
+    },
   });
-  const body = (await response.json()) as { webhook?: { outcome: string } };
-  if (response.status !== 200 || body.webhook?.outcome !== "delivered") throw new Error(`configure failed: ${JSON.stringify(body)}`);
+  if (status !== 200 || body.webhook?.outcome !== "delivered") throw new Error(`configure failed: ${JSON.stringify(body)}`);
   return { writeKey: keys.trackingWriteKey };
 }
 

@@ -8,6 +8,7 @@ import { Section } from "../ui/Section";
 import { TextField } from "../ui/TextField";
 import { ToggleField } from "../ui/ToggleField";
 import type { FormProps } from "./form";
+import { sectionAnchorId } from "./sections";
 import { countErrors, fieldError } from "./validation";
 
 const toNumber = (text: string) => (text.trim() === "" ? Number.NaN : Number(text));
@@ -33,7 +34,7 @@ export function AlertsSection({ data, dispatch, validation }: FormProps) {
     </FormField>
   );
   return (
-    <Section title="Alerts" errorCount={countErrors(validation, "configuration", "alerts")} defaultOpen={false} testId="section-alerts">
+    <Section title="Alerts" errorCount={countErrors(validation, "configuration", "alerts")} defaultOpen={false} testId="section-alerts" anchorId={sectionAnchorId("alerts")}>
       <FormField
         htmlFor="alerts-webhook-url"
         label="Notify this webhook (Slack incoming webhook)"

@@ -9,8 +9,9 @@ import type { FormProps } from "./form";
 import { AudienceTypeNote } from "./AudienceTypes";
 import { MissingInPersonalize } from "./MissingInPersonalize";
 import { SourcePathInput } from "./SourcePathInput";
-import { LIST_IDS } from "./suggestions";
+import { LIST_IDS, splitSourcePath } from "./suggestions";
 import { MappingRowList } from "./MappingRowList";
+import { sectionAnchorId } from "./sections";
 import { fieldOfControl, useLeftFields } from "./useLeftFields";
 import { fieldError } from "./validation";
 
@@ -33,6 +34,7 @@ export function AttributeMappings({ data, dispatch, validation, catalog }: Attri
   return (
     <MappingRowList
       kind="attribute"
+      anchorId={sectionAnchorId("attribute-mappings")}
       title="Attributes"
       intro="Each row copies one value from Segment events into a Personalize attribute."
       rows={rows}
@@ -53,7 +55,8 @@ interface AttributeRowProps extends AttributeMappingsProps {
 function AttributeRow({ row, index, data, dispatch, validation, catalog }: AttributeRowProps) {
   const base = `attribute-row-${index}`;
   const label = `Attribute mapping ${index + 1}`;
-  const left = useLeftFields(row.source !== "" || row.attribute !== "", fieldOfControl(base));
+  // A new row's source is the bare prefix `traits.`: not content the admin typed.
+  const left = useLeftFields(splitSourcePath(row.source).key !== "" || row.attribute !== "", fieldOfControl(base));
   const error = (field: keyof AttributeMapping) =>
     left.shown(field, fieldError(validation, "configuration", "attributeMappings", index, field));
   const update = (patch: Partial<Omit<AttributeMapping, "id">>) =>

@@ -5,9 +5,10 @@
  */
 import { useQuery } from "@tanstack/react-query";
 import type { AttributeRequirement, ImpactResponse, RequirementsResponse } from "../shared/audiences";
-import type { AttributeMapping } from "../shared/installation-config";
+import type { AttributeMapping, InstallationData } from "../shared/installation-config";
 import { useApi } from "../sdk/hooks";
-import type { TesterRequest } from "./api";
+import type { PersonalizeCatalog, TesterRequest } from "./api";
+import { MissingInPersonalize } from "./MissingInPersonalize";
 
 const TYPE_WORDS: Record<AttributeRequirement["type"], string> = {
   string: "text",
@@ -52,20 +53,36 @@ export function AudienceTypeNote({ row }: { row: AttributeMapping }) {
   );
 }
 
-/** In the Engage section: which computed traits and audiences (seen in recent traffic) feed which Personalize audiences. */
-export function EngageFeeds() {
+interface EngageFeedsProps {
+  /** The prefix as typed, which may not be saved yet. */
+  prefix: string;
+  /** Present once loaded; then an attribute the prefix targets that it lacks is flagged. */
+  catalog: PersonalizeCatalog | undefined;
+  data: InstallationData;
+}
+
+/**
+ * In the Engage section: which computed traits and audiences (seen in recent traffic) feed which Personalize
+ * audiences, and the attribute each would set with the prefix as typed, flagged when Personalize lacks it.
+ */
+export function EngageFeeds({ prefix, catalog, data }: EngageFeedsProps) {
   const requirements = useAudienceRequirements().data;
   if (!requirements?.ok || requirements.engage.length === 0) return null;
   return (
     <div data-test-id="engage-feeds">
       <p className="remote-state">Engage computations seen in recent events, and the Personalize audiences that read them:</p>
       <ul className="plain-list">
-        {requirements.engage.map((feed) => (
-          <li key={feed.computationKey} data-test-id="engage-feed" data-key={feed.computationKey}>
-            <code>{feed.computationKey}</code> ({feed.computationClass.replace("_", " ")}) → <code>{feed.attribute}</code>:{" "}
-            {feed.audiences.length ? names(feed.audiences) : "no audience reads it yet"}
-          </li>
-        ))}
+        {requirements.engage.map((feed, index) => {
+          const attribute = `${prefix}${feed.computationKey}`;
+          const missing = catalog !== undefined && !catalog.attributes.some((candidate) => candidate.key === attribute);
+          return (
+            <li key={feed.computationKey} data-test-id="engage-feed" data-key={feed.computationKey}>
+              <code>{feed.computationKey}</code> ({feed.computationClass.replace("_", " ")}) → <code>{attribute}</code>:{" "}
+              {feed.audiences.length ? names(feed.audiences) : "no audience reads it yet"}
+              {missing && <MissingInPersonalize kind="attribute" itemKey={attribute} data={data} testId={`engage-feed-${index}`} />}
+            </li>
+          );
+        })}
       </ul>
     </div>
   );

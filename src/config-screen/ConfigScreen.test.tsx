@@ -62,7 +62,7 @@ describe("ConfigScreen", () => {
     await user.type(projectUid, "abc");
     await waitFor(() =>
       expect(installation.setValidity).toHaveBeenLastCalledWith(false, {
-        message: expect.stringMatching(/^configuration › personalize › projectUid: must be the 24-character/),
+        message: expect.stringMatching(/^Personalize: Project UID must be the 24-character/),
       }),
     );
     const sent = lastSent(installation);
@@ -71,6 +71,9 @@ describe("ConfigScreen", () => {
     expect(Object.keys(sent.configuration).sort()).toEqual(
       ["alerts", "attributeMappings", "engage", "eventMappings", "identity", "personalize", "retention", "segment", "twoWay", "unmappedTraits", "version"].sort(),
     );
+    // Not red while the admin is still typing; the message shows once the field is left.
+    expect(projectUid.getAttribute("aria-invalid")).toBeNull();
+    await user.tab();
     expect(byTestId("personalize-project-uid-error").textContent).toMatch(/Must be the 24-character project UID/);
     expect(projectUid.getAttribute("aria-invalid")).toBe("true");
     session.dispose();

@@ -11,8 +11,10 @@ import { MappingsSection } from "./MappingsSection";
 import { PersonalizeSection } from "./PersonalizeSection";
 import { AlertsSection } from "./AlertsSection";
 import { RetentionSection } from "./RetentionSection";
+import { SectionNav } from "./SectionNav";
 import { SegmentSection } from "./SegmentSection";
 import { useInstallationSync } from "./useInstallationSync";
+import { useShownValidation } from "./useLeftFields";
 import { validateInstallation } from "./validation";
 import { ValiditySummary } from "./ValiditySummary";
 
@@ -53,23 +55,29 @@ interface ConfigFormProps {
 }
 
 function ConfigForm({ widget, stored, installationUid }: ConfigFormProps) {
-  const [data, dispatch] = useReducer(installationReducer, stored, initialInstallationData);
+  const saved = useMemo(() => initialInstallationData(stored), [stored]);
+  const savedProblems = useMemo(() => new Set(validateInstallation(saved).errors.keys()), [saved]);
+  const [data, dispatch] = useReducer(installationReducer, saved);
   const validation = useMemo(() => validateInstallation(data), [data]);
   const syncFailure = useInstallationSync(widget, data, validation);
-  const form = { data, dispatch, validation };
+  const shown = useShownValidation(validation, savedProblems);
+  const form = { data, dispatch, validation: shown.shown };
   return (
-    <main className="config-screen" data-test-id="config-screen">
-      <header className="config-screen__header">
-        <h1>Segment → Personalize sync</h1>
-        <p>Every change is handed to Contentstack as you make it; save with Contentstack&apos;s Save button.</p>
-        <ValiditySummary validation={validation} syncFailure={syncFailure} />
-      </header>
-      <PersonalizeSection {...form} />
-      <SegmentSection {...form} installationUid={installationUid} />
-      <MappingsSection {...form} />
-      <EventTester {...form} />
-      <RetentionSection {...form} />
-      <AlertsSection {...form} />
-    </main>
+    <div className="config-screen" data-test-id="config-screen">
+      <SectionNav validation={validation} />
+      <main className="config-screen__content" onBlur={shown.onBlur}>
+        <header className="config-screen__header">
+          <h1>Segment → Personalize sync</h1>
+          <p>Every change is handed to Contentstack as you make it; save with Contentstack&apos;s Save button.</p>
+          <ValiditySummary validation={validation} syncFailure={syncFailure} onReveal={shown.markLeft} />
+        </header>
+        <PersonalizeSection {...form} />
+        <SegmentSection {...form} installationUid={installationUid} savedSecrets={saved.serverConfiguration} />
+        <MappingsSection {...form} />
+        <EventTester {...form} />
+        <RetentionSection {...form} />
+        <AlertsSection {...form} />
+      </main>
+    </div>
   );
 }

@@ -6,23 +6,25 @@ import { ToggleField } from "../ui/ToggleField";
 import type { PersonalizeCatalog } from "./api";
 import { EngageFeeds } from "./AudienceTypes";
 import type { FormProps } from "./form";
+import { sectionAnchorId } from "./sections";
 import { fieldError } from "./validation";
 
 const SAMPLE_AUDIENCE = "first_time_shopper";
 
 interface EngageSettingsProps extends FormProps {
-  audiences: PersonalizeCatalog["audiences"] | undefined;
-  audiencesUnavailable: string | null;
+  catalog: PersonalizeCatalog | undefined;
+  catalogUnavailable: string | null;
 }
 
-export function EngageSettings({ data, dispatch, validation, audiences, audiencesUnavailable }: EngageSettingsProps) {
+export function EngageSettings({ data, dispatch, validation, catalog, catalogUnavailable }: EngageSettingsProps) {
+  const audiences = catalog?.audiences;
   const { engage } = data.configuration;
   const update = (patch: Partial<Configuration["engage"]>) => dispatch({ type: "updateSection", section: "engage", patch });
   const prefixError = fieldError(validation, "configuration", "engage", "attributePrefix");
   const prefix = engage.attributePrefix.trim();
 
   return (
-    <section className="subsection" aria-labelledby="engage-title">
+    <section id={sectionAnchorId("engage")} tabIndex={-1} className="subsection" aria-labelledby="engage-title">
       <h3 id="engage-title">Engage audiences and computed traits</h3>
       <div className="toggle-row">
         <ToggleField
@@ -65,7 +67,7 @@ export function EngageSettings({ data, dispatch, validation, audiences, audience
       </p>
       <div data-test-id="personalize-audiences">
         {audiences === undefined ? (
-          audiencesUnavailable && <EmptyText>{audiencesUnavailable}</EmptyText>
+          catalogUnavailable && <EmptyText>{catalogUnavailable}</EmptyText>
         ) : audiences.length === 0 ? (
           <EmptyText>The Personalize project has no audiences yet.</EmptyText>
         ) : (
@@ -74,7 +76,7 @@ export function EngageSettings({ data, dispatch, validation, audiences, audience
           </p>
         )}
       </div>
-      <EngageFeeds />
+      <EngageFeeds prefix={prefix} catalog={catalog} data={data} />
     </section>
   );
 }

@@ -9,6 +9,7 @@ import type { FormProps } from "./form";
 import { MissingInPersonalize } from "./MissingInPersonalize";
 import { LIST_IDS, type EventSource } from "./suggestions";
 import { MappingRowList } from "./MappingRowList";
+import { sectionAnchorId } from "./sections";
 import { fieldOfControl, useLeftFields } from "./useLeftFields";
 import { fieldError } from "./validation";
 
@@ -23,6 +24,7 @@ export function EventMappings({ data, dispatch, validation, catalog }: EventMapp
   return (
     <MappingRowList
       kind="event"
+      anchorId={sectionAnchorId("event-mappings")}
       title="Events"
       intro="Each row turns matching Segment track, page or screen calls into a Personalize event."
       rows={rows}

@@ -9,6 +9,7 @@ import { TextAreaField } from "../ui/TextAreaField";
 import { usePreviewEvent, useRecentEvents, useSendEvent, type RecentEvent } from "./api";
 import { parseEventJson } from "./event-json";
 import type { FormProps } from "./form";
+import { sectionAnchorId } from "./sections";
 import { MappingSummary, RequestList } from "./TesterResult";
 import { TesterAudienceImpact } from "./AudienceTypes";
 
@@ -28,7 +29,7 @@ export function EventTester({ data }: FormProps) {
   const busy = preview.isPending || send.isPending;
 
   return (
-    <Section title="Event tester" testId="section-tester">
+    <Section title="Event tester" testId="section-tester" anchorId={sectionAnchorId("event-tester")}>
       <RecentEventPicker onPick={(picked) => setText(prettyJson(picked.payload))} />
       <FormField
         htmlFor="tester-input"
@@ -78,7 +79,7 @@ export function EventTester({ data }: FormProps) {
       {preview.isError && <ErrorText context="Preview failed" error={preview.error} testId="tester-error" />}
       {preview.data && (
         <div className="tester-result" data-test-id="tester-result">
-          <MappingSummary mapping={preview.data.mapping} />
+          <MappingSummary mapping={preview.data.mapping} configuration={data.configuration} />
           <RequestList requests={preview.data.requests} configuration={data.configuration} testId="tester-requests" />
           <TesterAudienceImpact requests={preview.data.requests} />
         </div>

@@ -1,6 +1,7 @@
 import type { Configuration } from "../shared/installation-config";
 import { CheckboxField } from "../ui/CheckboxField";
 import type { FormProps } from "./form";
+import { sectionAnchorId } from "./sections";
 
 type IdentityKey = keyof Configuration["identity"];
 
@@ -28,7 +29,7 @@ const OPTIONS: { key: IdentityKey; label: string; help: string; testId: string }
 export function IdentitySettings({ data, dispatch }: FormProps) {
   const { identity } = data.configuration;
   return (
-    <section className="subsection" aria-labelledby="identity-title">
+    <section id={sectionAnchorId("identity")} tabIndex={-1} className="subsection" aria-labelledby="identity-title">
       <h3 id="identity-title">Identity</h3>
       <ul className="plain-list option-list">
         {OPTIONS.map((option) => (

@@ -6,6 +6,8 @@ import { useFocusOnAdd } from "./useFocusOnAdd";
 interface MappingRowListProps<Row extends { id: string }> {
   /** `attribute` or `event`: names the heading id and the add button's test id. */
   kind: string;
+  /** The id in-page navigation scrolls to. */
+  anchorId: string;
   title: string;
   intro: string;
   rows: Row[];
@@ -16,10 +18,10 @@ interface MappingRowListProps<Row extends { id: string }> {
 }
 
 /** A titled list of mapping rows with its empty state and an "Add" button that focuses the new row. */
-export function MappingRowList<Row extends { id: string }>({ kind, title, intro, rows, renderRow, focusTarget, onAdd }: MappingRowListProps<Row>) {
+export function MappingRowList<Row extends { id: string }>({ kind, anchorId, title, intro, rows, renderRow, focusTarget, onAdd }: MappingRowListProps<Row>) {
   const focusOnAdd = useFocusOnAdd(rows.length, focusTarget);
   return (
-    <section className="subsection" aria-labelledby={`${kind}-mappings-title`}>
+    <section id={anchorId} tabIndex={-1} className="subsection" aria-labelledby={`${kind}-mappings-title`}>
       <h3 id={`${kind}-mappings-title`}>{title}</h3>
       <p className="section-intro">{intro}</p>
       {rows.length === 0 ? (

@@ -56,7 +56,7 @@ export function MappingsSection(form: FormProps) {
         />
       </FormField>
       <EventMappings {...form} catalog={loadedCatalog} />
-      <EngageSettings {...form} audiences={loadedCatalog?.audiences} audiencesUnavailable={catalog.unavailable} />
+      <EngageSettings {...form} catalog={loadedCatalog} catalogUnavailable={catalog.unavailable} />
       <IdentitySettings {...form} />
     </Section>
   );

@@ -16,6 +16,7 @@ import { SelectField, type SelectOption } from "../ui/SelectField";
 import { TextField } from "../ui/TextField";
 import { useTestConnection, type ConnectionCheck, type ConnectionTestResult } from "./api";
 import type { FormProps } from "./form";
+import { sectionAnchorId } from "./sections";
 import { countErrors, fieldError } from "./validation";
 
 type RegionChoice = Configuration["personalize"]["region"];
@@ -43,7 +44,7 @@ export function PersonalizeSection({ data, dispatch, validation }: FormProps) {
   const errorCount = countErrors(validation, "configuration", "personalize") + (tokenError ? 1 : 0);
 
   return (
-    <Section title="Personalize" errorCount={errorCount} testId="section-personalize">
+    <Section title="Personalize" errorCount={errorCount} testId="section-personalize" anchorId={sectionAnchorId("personalize")}>
       <div className="field-grid">
         <FormField htmlFor="personalize-region" label="Region" help={<RegionHelp region={personalize.region} onUse={(region) => update({ region })} />}>
           <SelectField

@@ -3,6 +3,7 @@ import { FormField } from "../ui/FormField";
 import { Section } from "../ui/Section";
 import { TextField } from "../ui/TextField";
 import type { FormProps } from "./form";
+import { sectionAnchorId } from "./sections";
 import { countErrors, fieldError } from "./validation";
 
 type Retention = Configuration["retention"];
@@ -21,7 +22,7 @@ export function RetentionSection({ data, dispatch, validation }: FormProps) {
   const update = (patch: Partial<Retention>) => dispatch({ type: "updateSection", section: "retention", patch });
   const error = (key: keyof Retention) => fieldError(validation, "configuration", "retention", key);
   return (
-    <Section title="Sync log retention" errorCount={countErrors(validation, "configuration", "retention")} testId="section-retention">
+    <Section title="Sync log retention" errorCount={countErrors(validation, "configuration", "retention")} testId="section-retention" anchorId={sectionAnchorId("retention")}>
       <div className="field-grid">
         <FormField htmlFor="retention-days" label="Keep entries for (days)" error={error("days")}>
           <TextField

@@ -8,6 +8,7 @@ import { SelectField, type SelectOption } from "../ui/SelectField";
 import { TextField } from "../ui/TextField";
 import { ToggleField } from "../ui/ToggleField";
 import type { FormProps } from "./form";
+import { sectionAnchorId } from "./sections";
 import { SegmentConnect } from "./SegmentConnect";
 import { newBearerToken, newSharedSecret, newWriteKey } from "./random";
 import { countErrors, fieldError } from "./validation";
@@ -22,7 +23,13 @@ type ServerConfiguration = FormProps["data"]["serverConfiguration"];
 
 const SEGMENT_SECRETS = ["webhookSharedSecret", "webhookBearerToken", "trackingWriteKey", "segmentWriteKey", "segmentPublicApiToken"] as const;
 
-export function SegmentSection({ data, dispatch, validation, installationUid }: FormProps & { installationUid: string }) {
+interface SegmentSectionProps extends FormProps {
+  installationUid: string;
+  /** The secrets Contentstack held when the screen opened; "Generate" asks before replacing one of them. */
+  savedSecrets: ServerConfiguration;
+}
+
+export function SegmentSection({ data, dispatch, validation, installationUid, savedSecrets }: SegmentSectionProps) {
   const { segment, twoWay } = data.configuration;
   const server = data.serverConfiguration;
   const origin = window.location.origin;
@@ -38,7 +45,7 @@ export function SegmentSection({ data, dispatch, validation, installationUid }: 
     SEGMENT_SECRETS.filter((key) => secretError(key)).length;
 
   return (
-    <Section title="Segment" errorCount={errorCount} testId="section-segment">
+    <Section title="Segment" errorCount={errorCount} testId="section-segment" anchorId={sectionAnchorId("segment")}>
       <FormField
         htmlFor="segment-region"
         label="Segment data region"
@@ -73,6 +80,7 @@ export function SegmentSection({ data, dispatch, validation, installationUid }: 
             error={secretError("webhookSharedSecret")}
             help="Segment signs every request with it (X-Signature header)."
             generate={newSharedSecret}
+            savedValue={savedSecrets.webhookSharedSecret}
             copyable
             testId="shared-secret-input"
           />
@@ -84,6 +92,7 @@ export function SegmentSection({ data, dispatch, validation, installationUid }: 
             error={secretError("webhookBearerToken")}
             help="Accepted instead of a signature (Authorization: Bearer <token>). Weaker: anyone who sees one request can reuse it."
             generate={newBearerToken}
+            savedValue={savedSecrets.webhookBearerToken}
             copyable
             testId="bearer-token-input"
           />
@@ -106,6 +115,7 @@ export function SegmentSection({ data, dispatch, validation, installationUid }: 
             error={secretError("trackingWriteKey")}
             help="The write key this app accepts on its Segment-compatible Tracking API."
             generate={newWriteKey}
+            savedValue={savedSecrets.trackingWriteKey}
             copyable
             testId="tracking-write-key-input"
           />

@@ -1,11 +1,12 @@
 import type { Configuration } from "../shared/installation-config";
-import { prettyJson } from "../ui/format";
 import type { PreviewResult, SentRequest, TesterRequest } from "./api";
-import { describeSources } from "./mapping-sources";
+import { describeSources, nameMappingRows } from "./mapping-sources";
+import { capitalize, prettyJson } from "../ui/format";
 import { HeaderTable } from "../ui/HeaderTable";
 
-export function MappingSummary({ mapping }: { mapping: PreviewResult["mapping"] }) {
-  const notes = Array.isArray(mapping.notes) ? mapping.notes.map(String) : [];
+export function MappingSummary({ mapping, configuration }: { mapping: PreviewResult["mapping"]; configuration: Configuration }) {
+  const named = (text: string) => capitalize(nameMappingRows(text, configuration));
+  const notes = Array.isArray(mapping.notes) ? mapping.notes.map((note) => named(String(note))) : [];
   return (
     <div className="tester-summary" data-test-id="tester-mapping">
       <p>
@@ -18,9 +19,9 @@ export function MappingSummary({ mapping }: { mapping: PreviewResult["mapping"] 
           ))}
         </ul>
       )}
-      <JsonDetails summary="Attribute operations" value={mapping.operations} />
-      <JsonDetails summary="Filtered out" value={mapping.filtered} />
-      <JsonDetails summary="Engage" value={mapping.engage} />
+      <JsonDetails summary="Attribute operations" value={mapping.operations} configuration={configuration} />
+      <JsonDetails summary="Filtered out" value={mapping.filtered} configuration={configuration} />
+      <JsonDetails summary="Engage" value={mapping.engage} configuration={configuration} />
     </div>
   );
 }
@@ -67,7 +68,7 @@ function RequestCard({ request, configuration, testId }: { request: TesterReques
             ))}
           </ul>
         ) : (
-          <code>{prettyJson(request.sources)}</code>
+          <code>{nameMappingRows(prettyJson(request.sources), configuration)}</code>
         )}
       </div>
       {"response" in request && <Outcome request={request} />}
@@ -96,12 +97,12 @@ function Outcome({ request }: { request: SentRequest }) {
   );
 }
 
-function JsonDetails({ summary, value }: { summary: string; value: unknown }) {
+function JsonDetails({ summary, value, configuration }: { summary: string; value: unknown; configuration: Configuration }) {
   if (value === undefined || value === null || (Array.isArray(value) && value.length === 0)) return null;
   return (
     <details>
       <summary>{summary}</summary>
-      <pre className="code-block">{prettyJson(value)}</pre>
+      <pre className="code-block">{nameMappingRows(prettyJson(value), configuration)}</pre>
     </details>
   );
 }

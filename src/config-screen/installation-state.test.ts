@@ -2,8 +2,6 @@ import { describe, expect, it } from "vitest";
 import {
   SECRET_KEYS,
   defaultInstallationData,
-  describeIssue,
-  installationDataSchema,
   type InstallationData,
 } from "../shared/installation-config";
 import { initialInstallationData, installationReducer, type InstallationAction } from "./installation-state";
@@ -78,20 +76,19 @@ describe("installationReducer", () => {
 
 describe("validateInstallation", () => {
   it("is valid for the defaults", () => {
-    expect(validateInstallation(defaultInstallationData())).toEqual({ isValid: true, message: null, errors: new Map() });
+    expect(validateInstallation(defaultInstallationData())).toEqual({ isValid: true, message: null, firstProblem: null, errors: new Map() });
   });
 
-  it("derives the validity message from the first schema issue and keys inline errors by path", () => {
+  it("words the first schema issue by section and field, and keys inline errors by path", () => {
     const state = run(defaultInstallationData(), {
       type: "updateSection",
       section: "personalize",
       patch: { projectUid: "too-short" },
     });
     const result = validateInstallation(state);
-    const issue = installationDataSchema.safeParse(state).error!.issues[0];
     expect(result.isValid).toBe(false);
-    expect(result.message).toBe(describeIssue(issue));
-    expect(result.message).toContain("projectUid");
+    expect(result.message).toBe("Personalize: Project UID must be the 24-character project UID (Personalize → Settings → General)");
+    expect(result.firstProblem).toEqual({ section: "personalize", where: "Personalize", field: "Project UID", elementId: "personalize-project-uid" });
     expect(result.errors.get("configuration.personalize.projectUid")).toMatch(/24-character/);
   });
 
@@ -100,7 +97,8 @@ describe("validateInstallation", () => {
     const result = validateInstallation(state);
     expect(result.isValid).toBe(false);
     expect(result.errors.get("configuration.attributeMappings.0.source")).toBeDefined();
-    expect(result.errors.get("configuration.attributeMappings.0.attribute")).toBe("is required");
+    expect(result.errors.get("configuration.attributeMappings.0.attribute")).toBe("choose a Personalize attribute");
+    expect(result.message).toBe("Attribute mappings, row 1: choose a Segment trait");
   });
 
   it("flags a secret with spaces in serverConfiguration", () => {

@@ -22,3 +22,18 @@ function collectStrings(value: unknown, into: Set<string>): void {
   else if (Array.isArray(value)) value.forEach((item) => collectStrings(item, into));
   else if (typeof value === "object" && value !== null) Object.values(value).forEach((item) => collectStrings(item, into));
 }
+
+/**
+ * Replaces the server's internal row references (`row:<id>`, `default:<id>`) in a mapping note with the row's
+ * name on this screen (`attribute mapping 3`), so no internal id reaches the admin.
+ */
+export function nameMappingRows(text: string, configuration: Configuration): string {
+  return text.replace(/\b(row|default):([A-Za-z0-9_-]{1,64})/g, (_whole, kind: string, id: string) => {
+    const suffix = kind === "default" ? "'s default value" : "";
+    const attribute = configuration.attributeMappings.findIndex((row) => row.id === id);
+    if (attribute >= 0) return `attribute mapping ${attribute + 1}${suffix}`;
+    const event = configuration.eventMappings.findIndex((row) => row.id === id);
+    if (event >= 0) return `event mapping ${event + 1}${suffix}`;
+    return `a mapping row${suffix}`;
+  });
+}

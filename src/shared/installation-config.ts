@@ -4,7 +4,7 @@
  * Contentstack shares with every location; every secret lives in `serverConfiguration` (contentstack-app.md §4).
  */
 import { z } from "zod";
-import { parseFql } from "./fql";
+import { fqlProblem } from "./fql";
 import { REGIONS, SEGMENT_REGIONS } from "./regions";
 
 export const CONFIG_VERSION = 1;
@@ -21,11 +21,6 @@ export type AttributeType = (typeof ATTRIBUTE_TYPES)[number];
 export const EVENT_SOURCES = ["track", "page", "screen"] as const;
 
 const rowId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1–64 letters, digits, - or _");
-
-function fqlError(condition: string): string | null {
-  const parsed = parseFql(condition) as { error?: Error };
-  return parsed.error ? parsed.error.message : null;
-}
 
 export const attributeMappingSchema = z.object({
   id: rowId,
@@ -56,8 +51,8 @@ export const eventMappingSchema = z.object({
     .default("")
     .superRefine((value, ctx) => {
       if (!value) return;
-      const error = fqlError(value);
-      if (error) ctx.addIssue({ code: "custom", message: `is not valid FQL: ${error}` });
+      const problem = fqlProblem(value);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
     }),
 });
 export type EventMapping = z.infer<typeof eventMappingSchema>;

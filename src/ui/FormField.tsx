@@ -1,5 +1,6 @@
 import { Field, FieldLabel, ValidationMessage } from "@contentstack/venus-components";
 import type { ReactNode } from "react";
+import { capitalize } from "./format";
 import { errorId } from "./TextField";
 
 interface FormFieldProps {
@@ -39,8 +40,4 @@ export function FormField({ htmlFor, label, required = false, help, error, child
       )}
     </Field>
   );
-}
-
-function capitalize(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }

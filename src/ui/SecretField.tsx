@@ -1,5 +1,7 @@
 import { useState, type ReactNode } from "react";
+import { maskSecret } from "../shared/installation-config";
 import { ActionButton } from "./ActionButton";
+import { confirmAction } from "./confirm";
 import { CopyButton } from "./CopyButton";
 import { FormField, helpId } from "./FormField";
 import { TextField } from "./TextField";
@@ -12,8 +14,10 @@ interface SecretFieldProps {
   error?: string;
   help?: ReactNode;
   required?: boolean;
-  /** Offers a "Generate" button that replaces the value. */
+  /** Offers a "Generate" button that replaces the value, after a confirmation when there is one. */
   generate?: () => string;
+  /** What Contentstack holds for this secret: replacing it breaks whatever uses it, so that is said plainly. */
+  savedValue?: string;
   copyable?: boolean;
   testId: string;
 }
@@ -31,10 +35,15 @@ export function SecretField({
   help,
   required,
   generate,
+  savedValue = "",
   copyable = false,
   testId,
 }: SecretFieldProps) {
   const [visible, setVisible] = useState(false);
+  const replaceWithGenerated = async (next: () => string) => {
+    if (value && !(await confirmAction(replaceConfirmation(label, value, savedValue, testId)))) return;
+    onChange(next());
+  };
   return (
     <FormField htmlFor={id} label={label} help={help} error={error} required={required}>
       <div className="input-with-actions">
@@ -62,7 +71,7 @@ export function SecretField({
             buttonType="tertiary"
             label={`Generate ${label}`}
             testId={`${testId}-generate`}
-            onClick={() => onChange(generate())}
+            onClick={() => void replaceWithGenerated(generate)}
           >
             Generate
           </ActionButton>
@@ -71,4 +80,22 @@ export function SecretField({
       </div>
     </FormField>
   );
+}
+
+function replaceConfirmation(label: string, value: string, savedValue: string, testId: string) {
+  const live = value === savedValue;
+  const name = label.replace(/\s*\(optional\)$/i, "").toLowerCase();
+  return {
+    title: live ? `Replace the saved ${name}?` : `Replace the ${name} you entered?`,
+    body: live ? (
+      <p>
+        The saved {name} <code>{maskSecret(value)}</code> is in use. Once you save, requests that use it are
+        refused until the new one is set where they come from (your Segment destination or source).
+      </p>
+    ) : (
+      <p>The {name} in the field has not been saved yet; a new one replaces it.</p>
+    ),
+    confirmLabel: `Replace ${name}`,
+    testId: `${testId}-replace`,
+  };
 }

@@ -7,12 +7,14 @@ interface SectionProps {
   errorCount?: number;
   defaultOpen?: boolean;
   testId?: string;
+  /** Makes the section a target of in-page navigation (focusable, not in the tab order). */
+  anchorId?: string;
   children: ReactNode;
 }
 
 /** One collapsible part of a page (venus `Accordion`, typed `any`). Content stays mounted while collapsed. */
-export function Section({ title, errorCount = 0, defaultOpen = true, testId, children }: SectionProps) {
-  return (
+export function Section({ title, errorCount = 0, defaultOpen = true, testId, anchorId, children }: SectionProps) {
+  const accordion = (
     <Accordion
       title={title}
       version="v2"
@@ -24,5 +26,11 @@ export function Section({ title, errorCount = 0, defaultOpen = true, testId, chi
     >
       <div className="section__body">{children}</div>
     </Accordion>
+  );
+  if (!anchorId) return accordion;
+  return (
+    <div id={anchorId} tabIndex={-1} className="section-anchor">
+      {accordion}
+    </div>
   );
 }

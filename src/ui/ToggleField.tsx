@@ -10,7 +10,10 @@ interface ToggleFieldProps {
   testId?: string;
 }
 
-/** venus `ToggleSwitch`; it names its input by `name` (as aria-label), so the label doubles as the name. */
+/**
+ * venus `ToggleSwitch` with a `<label for>` of our own: venus draws its `label` prop as a plain div outside its
+ * `<label>`, so clicking the words did nothing. Its `name` becomes the input's aria-label, hence the same text.
+ */
 export function ToggleField({ id, label, checked, onChange, testId }: ToggleFieldProps) {
   const input = useRef<HTMLInputElement>(null);
   useLayoutEffect(() => {
@@ -18,14 +21,18 @@ export function ToggleField({ id, label, checked, onChange, testId }: ToggleFiel
     if (testId) input.current?.setAttribute("data-test-id", testId);
   }, [testId]);
   return (
-    <ToggleSwitch
-      id={id}
-      name={label}
-      label={label}
-      checked={checked}
-      inputRef={input}
-      testId={testId ? `${testId}-field` : undefined}
-      onChange={(event: ChangeEvent<HTMLInputElement>) => onChange(event.target.checked)}
-    />
+    <span className="toggle-field">
+      <ToggleSwitch
+        id={id}
+        name={label}
+        checked={checked}
+        inputRef={input}
+        testId={testId ? `${testId}-field` : undefined}
+        onChange={(event: ChangeEvent<HTMLInputElement>) => onChange(event.target.checked)}
+      />
+      <label htmlFor={id} className="toggle-field__label">
+        {label}
+      </label>
+    </span>
   );
 }

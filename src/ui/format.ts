@@ -24,3 +24,8 @@ export function formatCount(count: number, noun: string): string {
 export function prettyJson(value: unknown): string {
   return JSON.stringify(value, null, 2) ?? String(value);
 }
+
+/** `choose a trait` → `Choose a trait`. */
+export function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
