@@ -34,7 +34,12 @@ parentPort.on("message", (message) => {
 
 /** Prepared statements the thread keeps (filters make many shapes; past this it starts over). */
 const MAX_STATEMENTS = 256;
-const CACHE_KIB = 64 * 1024;
+/**
+ * The thread's SQLite page cache: it fills as reads touch a growing log and then stays resident, so its size is
+ * memory the process keeps. At 64 MiB it raised the steady soak's RSS floor by about 70 MB; pages past it are read
+ * from the OS file cache.
+ */
+const CACHE_KIB = 8 * 1024;
 
 export interface SqliteReader extends SqlRunner {
   close(): Promise<void>;

@@ -17,10 +17,11 @@ const IDS_PER_EVENT = 500;
 /**
  * Backpressure: while more than HIGH_WATER_BYTES wait in the socket, no rows are fetched or sent; only the ids of
  * changed rows are remembered, and a reader more than MAX_PENDING_IDS changes behind is dropped (the page
- * reconnects and reloads) rather than buffered for.
+ * reconnects and reloads) rather than buffered for. Together they bound what one stalled stream holds (about
+ * 0.5 MB), so LIVE_STREAMS_MAX stalled streams stay within the memory one process promises.
  */
-const HIGH_WATER_BYTES = 1024 * 1024;
-const MAX_PENDING_IDS = 50_000;
+const HIGH_WATER_BYTES = 256 * 1024;
+const MAX_PENDING_IDS = 5_000;
 const SESSION_CHECK_MS = 5000;
 
 /**
