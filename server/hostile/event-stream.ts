@@ -1,9 +1,9 @@
 /**
  * The stream the delivery scenarios send, and the check that nothing in it was lost. Each event is an identify of
  * one user with a per-user sequence number and a trait of its own (`s<seq>`), so its effect on Personalize can be
- * found one by one even after coalescing: the attribute `s<seq>` must exist, `seq` must end at the highest acked
- * value, the PATCHes of a user must carry non-decreasing `seq`, and a trait seen in two successful PATCHes is a
- * duplicate delivery.
+ * found one by one even after coalescing: the attribute `s<seq>` must exist, `seq` must end at a value no other
+ * acked event had to follow, a user's PATCHes must land in the order their events had to take effect, and a trait
+ * seen in two successful PATCHes is a duplicate delivery.
  */
 import { Analytics } from "@segment/analytics-node";
 import type { ConfigurationInput } from "../../src/shared/installation-config.ts";
@@ -29,8 +29,30 @@ export interface StreamEvent {
   timestamp: string;
 }
 
-/** Acked events: messageId → where its effect must show. */
-export type AckedEvents = Map<string, { userId: string; seq: number }>;
+/**
+ * The HTTP request that carried an event, when the sender sends several at once: events of requests that overlapped
+ * in flight have no defined order between them (either may reach the server first).
+ */
+export interface CarryingRequest {
+  index: number;
+  sentAt: number;
+  ackedAt: number;
+}
+
+/** Acked events: messageId → where its effect must show, and (for concurrent senders) the request that carried it. */
+export type AckedEvents = Map<string, { userId: string; seq: number; request?: CarryingRequest }>;
+
+type AckedEvent = AckedEvents extends Map<string, infer V> ? V : never;
+
+/**
+ * Whether `a` must take effect before `b`: one request acked before the other was sent, or both in one request in
+ * batch order. Without request timings (a sequential sender) the sequence number alone decides.
+ */
+function mustPrecede(a: AckedEvent, b: AckedEvent): boolean {
+  if (!a.request || !b.request) return a.seq < b.seq;
+  if (a.request.index === b.request.index) return a.seq < b.seq;
+  return a.request.ackedAt < b.request.sentAt;
+}
 
 /** Hands out events round-robin over `users` users, each user's sequence rising by one. */
 export function createEventSource(runId: string, users: number) {
@@ -130,26 +152,37 @@ export async function verifyStream(
   const failed = await store.queryLog({ installationUid, statuses: ["failed", "dead_lettered"], limit: 1000 });
 
   const lost: string[] = [];
-  const lastAcked = new Map<string, number>();
-  for (const [messageId, { userId, seq }] of acked) {
-    if (!stored.has(messageId) || personalize.userAttributes(TEST_PROJECT_UID, userId)?.[`s${seq}`] !== 1) lost.push(messageId);
-    lastAcked.set(userId, Math.max(lastAcked.get(userId) ?? 0, seq));
+  const ackedByUser = new Map<string, AckedEvent[]>();
+  for (const [messageId, event] of acked) {
+    if (!stored.has(messageId) || personalize.userAttributes(TEST_PROJECT_UID, event.userId)?.[`s${event.seq}`] !== 1) lost.push(messageId);
+    if (!ackedByUser.has(event.userId)) ackedByUser.set(event.userId, []);
+    ackedByUser.get(event.userId)!.push(event);
   }
+  const eventOf = (userId: string, seq: number) => acked.get(`${userId}-${seq}`);
 
   const deliveries = new Map<string, number>();
   const delivered = new Map<string, number[]>();
   for (const request of personalize.requests({ path: "/user-attributes" })) {
     const userId = request.userUid;
-    if (request.method !== "PATCH" || request.response?.status !== 200 || !userId || !lastAcked.has(userId)) continue;
+    if (request.method !== "PATCH" || request.response?.status !== 200 || !userId || !ackedByUser.has(userId)) continue;
     const body = JSON.parse(request.body) as Record<string, unknown>;
     for (const key of Object.keys(body)) if (/^s\d+$/.test(key)) deliveries.set(`${userId}/${key}`, (deliveries.get(`${userId}/${key}`) ?? 0) + 1);
     if (typeof body.seq === "number") delivered.set(userId, [...(delivered.get(userId) ?? []), body.seq]);
   }
+  // A user's order is violated when a PATCH lands after one it must precede, or when the final `seq` comes from an
+  // event that some other acked event must follow.
   let orderViolations = 0;
-  for (const [userId, last] of lastAcked) {
+  for (const [userId, events] of ackedByUser) {
     const seqs = delivered.get(userId) ?? [];
-    const ordered = seqs.every((seq, i) => i === 0 || seq >= seqs[i - 1]);
-    if (!ordered || Number(personalize.userAttributes(TEST_PROJECT_UID, userId)?.seq) < last) orderViolations += 1;
+    const landedOutOfOrder = seqs.some((earlier, i) =>
+      seqs.slice(i + 1).some((later) => {
+        const [first, second] = [eventOf(userId, later), eventOf(userId, earlier)];
+        return later < earlier && (first && second ? mustPrecede(first, second) : true);
+      }),
+    );
+    const final = eventOf(userId, Number(personalize.userAttributes(TEST_PROJECT_UID, userId)?.seq));
+    const overwritten = !final || events.some((event) => event !== final && mustPrecede(final, event));
+    if (landedOutOfOrder || overwritten) orderViolations += 1;
   }
   return {
     acked: acked.size,

@@ -140,6 +140,7 @@ async function runPhase(
     const request = index % 2 === 0 ? webhookRequest(installation, events) : trackingRequest(installation, events);
     let status: number;
     let retryAfter: string | string[] | undefined;
+    const sentAt = performance.now();
     try {
       const response = await pool.request({ method: "POST", ...request });
       await response.body.text();
@@ -155,7 +156,8 @@ async function runPhase(
       latencies.push(latency);
       if (!perSecond.has(second)) perSecond.set(second, []);
       perSecond.get(second)!.push(latency);
-      for (const event of events) acked.set(event.messageId, { userId: event.userId, seq: event.traits.seq });
+      const carrying = { index, sentAt, ackedAt: performance.now() };
+      for (const event of events) acked.set(event.messageId, { userId: event.userId, seq: event.traits.seq, request: carrying });
     } else if ((status === 429 || status === 503) && retryAfter !== undefined) {
       pushBackSeconds.push(second);
     }
