@@ -59,6 +59,7 @@ export function openSqliteStore(path: string, secrets: SecretBox): SqliteStore {
     store.checkpointer = startCheckpointer(path, {
       intervalMs: CHECKPOINT_INTERVAL_MS,
       journalSizeLimit: JOURNAL_SIZE_LIMIT,
+      truncateAboveBytes: 4 * JOURNAL_SIZE_LIMIT,
       onReady: () => db.pragma("wal_autocheckpoint = 0"),
       onFailure: () => {
         if (db.open) db.pragma(`wal_autocheckpoint = ${SQLITE_DEFAULT_AUTOCHECKPOINT_PAGES}`);
