@@ -58,6 +58,39 @@ test("the summary follows every filter, not only the time range", async ({ page 
   // Nothing failed in this view: bulk retry says so instead of running "re-queued 0 of 0".
   await expect(app.getByTestId("bulk-retry-start")).toBeDisabled();
   await expect(app.getByTestId("bulk-retry-start")).toHaveText("Nothing to retry");
+  // A problem card at zero is not outlined in red.
+  const borderOf = (testId: string) => app.getByTestId(testId).evaluate((element) => getComputedStyle(element).borderTopColor);
+  await expect.poll(() => count(app, "summary-funnel-failed")).toBe(0);
+  expect(await borderOf("summary-funnel-failed")).toBe(await borderOf("summary-funnel-received"));
+});
+
+test("a request waiting to retry can be retried now from its drawer", async ({ page }) => {
+  const user = `later-${run}`;
+  await emulator("/faults", {
+    method: "POST",
+    body: JSON.stringify({ kind: "rate-limit", retryAfterSeconds: 3600, route: "PATCH /user-attributes", userUid: user, times: 1 }),
+  });
+  await send((a) => a.identify({ userId: user, traits: { plan: "starter" } }));
+  const waiting = await openView(page, `userId=${user}&status=pending_retry`);
+  await expect(waiting.getByTestId("log-row-open")).not.toHaveCount(0, { timeout: 20_000 });
+  await waiting.getByTestId("log-row-open").first().click();
+  const retryNow = waiting.getByTestId("log-drawer-retry-now");
+  await expect(retryNow).toContainText("Retry now (next try");
+  await retryNow.click();
+  const app = await openView(page, `userId=${user}&direction=inbound`);
+  await expect(app.getByTestId("log-row-status")).toHaveAttribute("data-status", "delivered", { timeout: 20_000 });
+});
+
+test("a row from another day shows its date, no cell is cut off, and a browser clock days ahead still gets a session", async ({ page }) => {
+  const user = `day-${run}`;
+  await send((a) => a.track({ userId: user, event: "Order Completed", properties: { total: 42 } }));
+  await page.clock.setFixedTime(Date.now() + 2 * 86_400_000);
+  const app = await openView(page, `userId=${user}`);
+  await expect(app.getByTestId("log-row-open").first()).toHaveText(/^[A-Z][a-z]{2} \d{1,2}, \d{2}:\d{2}:\d{2}$/, { timeout: 20_000 });
+  const clipped = await app.locator(".log-table__wrap").evaluateAll((cells) =>
+    cells.filter((cell) => cell.scrollWidth > cell.clientWidth + 1).map((cell) => cell.textContent),
+  );
+  expect(clipped).toEqual([]);
 });
 
 test("Top errors counts a failed request once, as the Failed card does", async ({ page }) => {

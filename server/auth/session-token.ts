@@ -27,7 +27,15 @@ export function createSessionTokens(secret: string, sessionTtlSeconds: number) {
   const ttl: Record<TokenType, number> = { session: sessionTtlSeconds, stream: 60 };
   return {
     /** A stream token is issued from a session (`from`): it never outlives it and keeps its issue time. */
-    async issue(claims: SessionClaims, type: TokenType, from?: VerifiedSession): Promise<{ token: string; expiresAt: string }> {
+    /**
+     * `expiresInSeconds` lets a client whose clock is off time the token by its own clock; `expiresAt` is the
+     * server's.
+     */
+    async issue(
+      claims: SessionClaims,
+      type: TokenType,
+      from?: VerifiedSession,
+    ): Promise<{ token: string; expiresAt: string; expiresInSeconds: number }> {
       const now = Math.floor(Date.now() / 1000);
       const sessionExp = from ? Math.floor(from.sessionExpiresAt / 1000) : now + ttl.session;
       const exp = Math.min(now + ttl[type], sessionExp);
@@ -44,7 +52,7 @@ export function createSessionTokens(secret: string, sessionTtlSeconds: number) {
         .setIssuedAt(now)
         .setExpirationTime(exp)
         .sign(key);
-      return { token, expiresAt: new Date(exp * 1000).toISOString() };
+      return { token, expiresAt: new Date(exp * 1000).toISOString(), expiresInSeconds: exp - now };
     },
     /** Resolves the claims or null when the token is not a valid, unexpired token of that type. */
     async verify(token: string, type: TokenType): Promise<VerifiedSession | null> {

@@ -150,6 +150,20 @@ describe("SessionManager", () => {
     expect(server.calls).toHaveLength(1);
   });
 
+  it("times a session by its lifetime when the browser's clock is days ahead of the server's", async () => {
+    const serverNow = Date.now() - 2 * 24 * HOUR;
+    const server = fakeServer({
+      "/api/session": [
+        () => json(200, { token: "skewed", expiresAt: new Date(serverNow + HOUR).toISOString(), expiresInSeconds: HOUR / 1000, installationUid: "inst-1", stackApiKey: "stack-1" }),
+      ],
+    });
+    const session = new SessionManager({ appToken: "app-token", fetchImpl: server.fetchImpl });
+    await expect(session.token()).resolves.toBe("skewed");
+    await vi.advanceTimersByTimeAsync(HOUR / 2);
+    expect(session.getState().status).toBe("active");
+    session.dispose();
+  });
+
   it("rejects a malformed session answer", async () => {
     const server = fakeServer({ "/api/session": [() => json(200, { token: "" })] });
     const session = new SessionManager({ appToken: "app-token", fetchImpl: server.fetchImpl });

@@ -39,6 +39,8 @@ const expiresAtSchema = z
 const sessionResponseSchema = z.object({
   token: z.string().min(1),
   expiresAt: expiresAtSchema,
+  /** The server's lifetime of the session; when present it is timed by this browser's clock instead of expiresAt. */
+  expiresInSeconds: z.number().positive().optional(),
   installationUid: z.string(),
   stackApiKey: z.string(),
 });
@@ -143,11 +145,14 @@ export class SessionManager {
       const body = await requestJson<unknown>(this.#fetch, "/api/session", { method: "POST", bearer: this.#appToken });
       const parsed = sessionResponseSchema.safeParse(body);
       if (!parsed.success) throw new ApiError("The app server sent an invalid session.", 200, "invalid_session");
-      if (parsed.data.expiresAt <= this.#now()) {
+      const { expiresInSeconds, ...session } = parsed.data;
+      // Timed from the request's start, so a browser clock far off the server's still gets the whole lifetime.
+      if (expiresInSeconds !== undefined) session.expiresAt = requestedAt + expiresInSeconds * 1000;
+      if (session.expiresAt <= this.#now()) {
         // Renewing would loop; a clock far off between server and browser is the likely cause.
         throw new ApiError("The app server sent a session that has already expired (check the clocks).", 200, "expired_session");
       }
-      this.#activate(parsed.data, requestedAt);
+      this.#activate(session, requestedAt);
     } catch (error) {
       if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
         // The app-token is spent (they live minutes); keep the current session until it runs out.
