@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { STATUS_LABELS } from "../../src/shared/log-counts.ts";
 import { eventually, startTestStack, type TestInstallation, type TestStack } from "../testing/harness.ts";
 import type { LogEntryDetail } from "./log-detail.ts";
 import type { LogSummary } from "./log-summary.ts";
@@ -270,8 +271,11 @@ describe("GET /api/log/export", () => {
     const response = await installation.api("/api/log/export?format=json&userId=u-alice");
     expect(response.headers.get("content-disposition")).toMatch(/\.json"$/);
     const text = await response.text();
-    const rows = JSON.parse(text) as Array<{ id: number; payload: unknown }>;
+    const rows = JSON.parse(text) as Array<{ id: number; payload: unknown; direction: string; directionLabel: string; statusLabel: string }>;
     expect(rows.map((r) => r.id)).toEqual(all.filter((r) => r.userId === "u-alice").map((r) => r.id));
+    const inbound = rows.find((r) => r.direction === "inbound")!;
+    expect(inbound.directionLabel).toBe("Segment → app");
+    expect(Object.values(STATUS_LABELS)).toContain(inbound.statusLabel);
     expect(rows.every((r) => r.payload !== undefined)).toBe(true);
     expect(text).not.toContain("sk_live_0123456789abcdef");
   });

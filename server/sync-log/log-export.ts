@@ -1,7 +1,7 @@
 /**
  * Export of every row a filter matches, newest first, streamed page by page so that memory stays flat: CSV with
  * the list columns in the UI's words (RFC 4180 quoting; text cells that a spreadsheet would run as a formula are prefixed with `'`),
- * or a JSON array of whole rows with secrets masked.
+ * or a JSON array of whole rows with secrets masked, each with the UI's words for its direction and status beside the stored names.
  */
 import { Readable } from "node:stream";
 import { DIRECTION_LABELS, STATUS_LABELS } from "../../src/shared/log-counts.ts";
@@ -59,7 +59,10 @@ async function* jsonChunks(store: Store, query: Omit<LogQuery, "limit" | "before
   let first = true;
   for await (const rows of pages(store, query)) {
     yield rows.map((row) => {
-      const chunk = `${first ? "\n" : ",\n"}${JSON.stringify(toLogEntry(row))}`;
+      const entry = toLogEntry(row);
+      // Stored names for programs, and the screen's words beside them for people.
+      const labelled = { ...entry, directionLabel: DIRECTION_LABELS[entry.direction], statusLabel: STATUS_LABELS[entry.status] };
+      const chunk = `${first ? "\n" : ",\n"}${JSON.stringify(labelled)}`;
       first = false;
       return chunk;
     }).join("");
