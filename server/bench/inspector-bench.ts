@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { inspectorConfiguration, inspectorProject } from "../inspector/scenario.ts";
 import { createSecretBox, generateSecretKeySpec, parseSecretKeys } from "../security/secret-box.ts";
 import { openSqliteStore } from "../store/sqlite-store.ts";
+import { logOfInstallation } from "../store/rows.ts";
 import { startTestStack, type TestStack } from "../testing/harness.ts";
 import type { BenchOptions, SectionResult } from "./section.ts";
 import { fillSyncLog } from "./sync-log-fixture.ts";
@@ -28,7 +29,8 @@ function userWithRows(path: string, installationUid: string, wanted: number): { 
   const db = new Database(path, { readonly: true });
   try {
     const row = db
-      .prepare("SELECT user_id AS userId, COUNT(*) AS rows FROM sync_log WHERE installation_uid = ? AND user_id IS NOT NULL GROUP BY user_id ORDER BY ABS(COUNT(*) - ?) LIMIT 1")
+      .prepare(`SELECT user_id AS userId, COUNT(*) AS rows FROM sync_log WHERE ${logOfInstallation("?")} AND user_id IS NOT NULL
+        GROUP BY user_id ORDER BY ABS(COUNT(*) - ?) LIMIT 1`)
       .get(installationUid, wanted) as { userId: string; rows: number };
     return row;
   } finally {

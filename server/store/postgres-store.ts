@@ -19,6 +19,7 @@ import { MIGRATIONS, POSTGRES_DIALECT, renderMigration } from "./migrations.ts";
 import { createRetryJobStore, type RetryJobStore } from "./retry-job-store.ts";
 import { postgresRunner } from "./sql-runner.ts";
 import { pruneLog } from "./retention.ts";
+import { decodeJson, decodeJsonText, encodeJson } from "./json-codec.ts";
 import { createLogReader, type LogQueries } from "./log-reader.ts";
 import { TENANT_SQL, lifecycleRecordOf } from "./tenant-statements.ts";
 import {
@@ -81,21 +82,24 @@ const COLUMN_TYPES: Record<(typeof INSERT_ROW_COLUMNS)[number], string> = {
   http_status: "integer",
   next_attempt_at: "bigint",
   error: "text",
-  payload: "text",
-  detail: "text",
+  payload: "bytea",
+  detail: "bytea",
 };
 /** Inserts rows in order; with `withIds`, under ids allocated beforehand (ALLOCATE_IDS), passed first. */
 function insertRowsSql(withIds: boolean): string {
   const columns = [...(withIds ? ["id"] : []), ...INSERT_ROW_COLUMNS];
   const types = [...(withIds ? ["bigint"] : []), ...INSERT_ROW_COLUMNS.map((column) => COLUMN_TYPES[column])];
-  return `INSERT INTO sync_log (${columns.join(", ")})
-  SELECT ${columns.join(", ")} FROM unnest(${types.map((type, i) => `$${i + 1}::${type}[]`).join(", ")})
+  return `INSERT INTO sync_log (${columns.join(", ")}, installation_key)
+  SELECT ${columns.join(", ")}, (SELECT id FROM installation_keys WHERE uid = row_values.installation_uid) FROM unnest(${types.map((type, i) => `$${i + 1}::${type}[]`).join(", ")})
     WITH ORDINALITY AS row_values(${columns.join(", ")}, position)
   ORDER BY position
   RETURNING id`;
 }
 const INSERT_ROWS = insertRowsSql(false);
 const INSERT_ROWS_WITH_IDS = insertRowsSql(true);
+/** Sorted, so that two transactions adding the same new installations lock them in the same order. */
+const ADD_INSTALLATION_KEYS = `INSERT INTO installation_keys (uid) SELECT DISTINCT uid FROM unnest($1::text[]) AS uid ORDER BY uid
+  ON CONFLICT (uid) DO NOTHING`;
 const ALLOCATE_IDS = "SELECT nextval(pg_get_serial_sequence('sync_log', 'id')) AS id FROM generate_series(1, $1)";
 const MARK_SEEN = `INSERT INTO seen_messages (installation_uid, message_id, seen_at)
   SELECT $1, message_id, $2 FROM unnest($3::text[]) AS message_id ORDER BY message_id
@@ -115,7 +119,7 @@ const ENQUEUE = `INSERT INTO deliveries (${DELIVERY_COLUMNS.join(", ")})
   SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::integer[], $7::bigint[], $8::text[], $9::text[])`;
 const PLAN_INBOUND_ROWS = `UPDATE sync_log SET status = plan.status, user_id = COALESCE(plan.user_id, sync_log.user_id),
     error = plan.error, detail = plan.detail, open_requests = plan.open_requests, updated_at = $1
-  FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::integer[])
+  FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::bytea[], $7::integer[])
     AS plan(id, status, user_id, error, detail, open_requests)
   WHERE sync_log.id = plan.id`;
 const UPSERT_CLOCKS = `INSERT INTO user_state (installation_uid, user_id, attribute_clock)
@@ -389,8 +393,8 @@ export class PostgresStore implements Store {
           http_status: entry.httpStatus ?? null,
           next_attempt_at: null,
           error: entry.error ?? null,
-          payload: json(entry.payload ?? null),
-          detail: json(entry.detail ?? {}),
+          payload: encodeJson(entry.payload),
+          detail: encodeJson(entry.detail ?? {}),
         })),
       );
       await notify(client, new Map([[installationUid, ids]]));
@@ -481,8 +485,8 @@ export class PostgresStore implements Store {
         id: Number(row.id),
         installationUid: String(row.installation_uid),
         createdAt: Number(row.created_at),
-        payload: JSON.parse(String(row.payload)),
-        detail: JSON.parse(String(row.detail ?? "{}")),
+        payload: decodeJson(row.payload) as Record<string, unknown>,
+        detail: (decodeJson(row.detail) ?? {}) as Record<string, unknown>,
       }));
       const result = await this.planWithPrefetchedLookups(client, events, plan);
       const changed = new Map<string, number[]>();
@@ -503,7 +507,7 @@ export class PostgresStore implements Store {
         result.inbound.map((inbound) => inbound.status),
         result.inbound.map((inbound) => inbound.userId),
         result.inbound.map((inbound) => inbound.error),
-        result.inbound.map((inbound) => json({ ...inbound.detail, outboundIds: outboundIdsByEvent.get(inbound.id) ?? [] })),
+        result.inbound.map((inbound) => encodeJson({ ...inbound.detail, outboundIds: outboundIdsByEvent.get(inbound.id) ?? [] })),
         result.inbound.map((inbound) => inbound.openRequests),
       ]);
       for (const inbound of result.inbound) note(installationOf.get(inbound.id)!, [inbound.id]);
@@ -585,7 +589,7 @@ export class PostgresStore implements Store {
     const requests = outbound.map((out) => json(out.request));
     const inserted = await insertRows(
       client,
-      outbound.map((out, index) => {
+      outbound.map((out) => {
         return {
           installation_uid: out.installationUid,
           created_at: now,
@@ -599,8 +603,8 @@ export class PostgresStore implements Store {
           http_status: null,
           next_attempt_at: null,
           error: null,
-          payload: requests[index],
-          detail: json({ ...out.detail, eventIds: out.eventIds }),
+          payload: encodeJson(out.request),
+          detail: encodeJson({ ...out.detail, eventIds: out.eventIds }),
         };
       }),
       ids,
@@ -671,9 +675,10 @@ export class PostgresStore implements Store {
         const [row] = (await client.query(DOLLAR_SQL.retryable, [installationUid, id])).rows as Row[];
         if (!row) continue;
         await client.query(DOLLAR_SQL.requeue, [now, id]);
-        const eventIds = (JSON.parse(String(row.detail ?? "{}")) as { eventIds?: number[] }).eventIds ?? [];
+        const eventIds = ((decodeJson(row.detail) ?? {}) as { eventIds?: number[] }).eventIds ?? [];
         await client.query(DOLLAR_SQL.enqueue, [
-          id, installationUid, row.direction, row.user_id, row.created_at, row.attempt, now, row.payload, json(eventIds),
+          id, installationUid, row.direction, row.user_id, row.created_at, row.attempt, now, decodeJsonText(row.payload),
+          json(eventIds),
         ]);
         for (const eventId of eventIds) await client.query(DOLLAR_SQL.reopenInbound, [now, eventId, installationUid]);
         requeued.push(id);
@@ -905,8 +910,8 @@ async function insertAccepted(
       http_status: null,
       next_attempt_at: null,
       error: isFresh ? null : "messageId already received",
-      payload: json(event.payload),
-      detail: json(event.detail),
+      payload: encodeJson(event.payload),
+      detail: encodeJson(event.detail),
     };
   });
   return { ids: await insertRows(client, rows), duplicates };
@@ -914,6 +919,7 @@ async function insertAccepted(
 
 async function insertRows(client: pg.PoolClient, rows: RowValues[], ids?: number[]): Promise<number[]> {
   if (rows.length === 0) return [];
+  await client.query(ADD_INSTALLATION_KEYS, [[...new Set(rows.map((row) => row.installation_uid))]]);
   const columns = INSERT_ROW_COLUMNS.map((column) => rows.map((row) => row[column]));
   const { rows: inserted } = await client.query(ids ? INSERT_ROWS_WITH_IDS : INSERT_ROWS, ids ? [ids, ...columns] : columns);
   return inserted.map((row) => Number(row.id)).sort((a, b) => a - b);

@@ -13,6 +13,7 @@ import { startCheckpointer, type Checkpointer } from "./sqlite-checkpointer.ts";
 import { sqliteRunner } from "./sql-runner.ts";
 import { createListeners } from "./listeners.ts";
 import { pruneLog } from "./retention.ts";
+import { decodeJson, decodeJsonText, encodeJson } from "./json-codec.ts";
 import { createLogReader, type LogQueries } from "./log-reader.ts";
 import { startSqliteReader, type SqliteReader } from "./sqlite-reader.ts";
 import {
@@ -22,7 +23,7 @@ import {
   encodeInstallation,
   type Row,
 } from "./rows.ts";
-import { INSTALLATION_COLUMNS, SQL } from "./statements.ts";
+import { ADD_INSTALLATION_KEY, INSTALLATION_COLUMNS, SQL } from "./statements.ts";
 import { TENANT_SQL, lifecycleRecordOf } from "./tenant-statements.ts";
 import type { SecretBox } from "../security/secret-box.ts";
 import type {
@@ -141,6 +142,7 @@ export class SqliteStore implements Store {
       oldestQueued: p(SQL.oldestQueued),
       markSeen: p("INSERT INTO seen_messages (installation_uid, message_id, seen_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING"),
       insertRow: p(SQL.insertRow),
+      addInstallationKey: p(ADD_INSTALLATION_KEY),
       backlog: p(SQL.backlog),
       installationBacklog: p(SQL.installationBacklog),
       selectQueued: p(SQL.selectQueued),
@@ -259,13 +261,14 @@ export class SqliteStore implements Store {
   /** Inserts accepted events as queued rows (pushing their ids to `ids`); returns how many were duplicates. */
   private insertAccepted(installationUid: string, events: InboundEvent[], now: number, ids: number[]): number {
     let duplicates = 0;
+    this.statements.addInstallationKey.run(installationUid);
     for (const event of events) {
       const fresh = event.messageId === null || this.statements.markSeen.run(installationUid, event.messageId, now).changes === 1;
       if (!fresh) duplicates += 1;
       const info = this.statements.insertRow.run(
         installationUid, now, now, "inbound", fresh ? "queued" : "deduplicated", event.userId, event.messageId,
-        event.eventType, event.eventName, null, null, fresh ? null : "messageId already received", json(event.payload),
-        json(event.detail),
+        event.eventType, event.eventName, null, null, fresh ? null : "messageId already received", encodeJson(event.payload),
+        encodeJson(event.detail), installationUid,
       );
       ids.push(Number(info.lastInsertRowid));
     }
@@ -285,10 +288,12 @@ export class SqliteStore implements Store {
   async appendFinal(installationUid: string, entries: FinalLogEntry[], now: number): Promise<number[]> {
     const ids: number[] = [];
     this.db.transaction(() => {
+      this.statements.addInstallationKey.run(installationUid);
       for (const e of entries) {
         const info = this.statements.insertRow.run(
           installationUid, now, now, e.direction, e.status, e.userId ?? null, e.messageId ?? null, e.eventType ?? null,
-          e.eventName ?? null, e.httpStatus ?? null, null, e.error ?? null, json(e.payload ?? null), json(e.detail ?? {}),
+          e.eventName ?? null, e.httpStatus ?? null, null, e.error ?? null, encodeJson(e.payload), encodeJson(e.detail ?? {}),
+          installationUid,
         );
         ids.push(Number(info.lastInsertRowid));
       }
@@ -362,8 +367,8 @@ export class SqliteStore implements Store {
         id: Number(r.id),
         installationUid: String(r.installation_uid),
         createdAt: Number(r.created_at),
-        payload: JSON.parse(String(r.payload)),
-        detail: JSON.parse(String(r.detail ?? "{}")),
+        payload: decodeJson(r.payload) as Record<string, unknown>,
+        detail: (decodeJson(r.detail) ?? {}) as Record<string, unknown>,
       }));
       const installations = new Map<string, Installation | null>();
       const result = plan(events, {
@@ -393,7 +398,7 @@ export class SqliteStore implements Store {
       for (const inbound of result.inbound) {
         const outboundIds = outboundIdsByEvent.get(inbound.id) ?? [];
         this.statements.planInboundRow.run(
-          inbound.status, inbound.userId, inbound.error, json({ ...inbound.detail, outboundIds }), inbound.openRequests,
+          inbound.status, inbound.userId, inbound.error, encodeJson({ ...inbound.detail, outboundIds }), inbound.openRequests,
           now, inbound.id,
         );
         note(installationOf.get(inbound.id)!, inbound.id);
@@ -417,9 +422,10 @@ export class SqliteStore implements Store {
   private insertOutbound(out: OutboundPlan, now: number): number {
     const laneOpen = this.statements.laneOpen.get(out.installationUid, out.direction, out.userId) !== undefined;
     const request = json(out.request);
+    this.statements.addInstallationKey.run(out.installationUid);
     const info = this.statements.insertRow.run(
       out.installationUid, now, now, out.direction, "pending", out.userId, out.messageId, out.eventType, out.eventName,
-      null, null, null, request, json({ ...out.detail, eventIds: out.eventIds }),
+      null, null, null, encodeJson(out.request), encodeJson({ ...out.detail, eventIds: out.eventIds }), out.installationUid,
     );
     const id = Number(info.lastInsertRowid);
     this.statements.enqueue.run(
@@ -518,9 +524,10 @@ export class SqliteStore implements Store {
         const row = this.statements.retryable.get(installationUid, id) as Row | undefined;
         if (!row) continue;
         this.statements.requeue.run(now, id);
-        const eventIds = ((JSON.parse(String(row.detail ?? "{}")) as { eventIds?: number[] }).eventIds ?? []);
+        const eventIds = ((decodeJson(row.detail) ?? {}) as { eventIds?: number[] }).eventIds ?? [];
         this.statements.enqueue.run(
-          id, installationUid, row.direction, row.user_id, row.created_at, row.attempt, now, row.payload, json(eventIds),
+          id, installationUid, row.direction, row.user_id, row.created_at, row.attempt, now, decodeJsonText(row.payload),
+          json(eventIds),
         );
         for (const eventId of eventIds) this.statements.reopenInbound.run(now, eventId, installationUid);
         requeued.push(id);
