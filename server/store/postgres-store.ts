@@ -20,6 +20,7 @@ import { createRetryJobStore, type RetryJobStore } from "./retry-job-store.ts";
 import { postgresRunner } from "./sql-runner.ts";
 import { pruneLog } from "./retention.ts";
 import { decodeJson, decodeJsonText, encodeJson } from "./json-codec.ts";
+import { decodeQueued, planRows, userKey } from "./plan-rows.ts";
 import { createLogReader, type LogQueries } from "./log-reader.ts";
 import { TENANT_SQL, lifecycleRecordOf } from "./tenant-statements.ts";
 import {
@@ -48,7 +49,7 @@ import type {
   InboundEvent,
   Installation,
   OutboundPlan,
-  PlanLookups,
+  PlanningBatch,
   PlanResult,
   QueuedInbound,
   Store,
@@ -172,7 +173,6 @@ const MAX_ATTEMPT_BATCH = 256;
 
 const json = (value: unknown) => (value === undefined ? null : JSON.stringify(value));
 const laneKey = (installationUid: string, direction: string, userId: string) => `${installationUid}\u0000${direction}\u0000${userId}`;
-const userKey = (installationUid: string, userId: string) => `${installationUid}\u0000${userId}`;
 
 type RowValues = { [Column in (typeof INSERT_ROW_COLUMNS)[number]]: unknown };
 
@@ -475,95 +475,93 @@ export class PostgresStore implements Store {
     });
   }
 
-  async planInbound(limit: number, now: number, plan: (events: QueuedInbound[], lookups: PlanLookups) => PlanResult): Promise<number> {
-    return this.transaction(async (client) => {
-      const [{ locked }] = (await client.query("SELECT pg_try_advisory_xact_lock($1) AS locked", [LOCK.plan])).rows;
-      if (!locked) return 0;
-      const queued = (await client.query(DOLLAR_SQL.selectQueued, [limit])).rows;
-      if (queued.length === 0) return 0;
-      const events: QueuedInbound[] = queued.map((row) => ({
-        id: Number(row.id),
-        installationUid: String(row.installation_uid),
-        createdAt: Number(row.created_at),
-        payload: decodeJson(row.payload) as Record<string, unknown>,
-        detail: (decodeJson(row.detail) ?? {}) as Record<string, unknown>,
-      }));
-      const result = await this.planWithPrefetchedLookups(client, events, plan);
-      const changed = new Map<string, number[]>();
-      const note = (installationUid: string, ids: number[]) => changed.set(installationUid, [...(changed.get(installationUid) ?? []), ...ids]);
-
-      const outboundIds = result.outbound.length
-        ? (await client.query(ALLOCATE_IDS, [result.outbound.length])).rows.map((row) => Number(row.id)).sort((a, b) => a - b)
-        : [];
-      const outboundIdsByEvent = new Map<number, number[]>();
-      result.outbound.forEach((out, index) => {
-        note(out.installationUid, [outboundIds[index]]);
-        for (const eventId of out.eventIds) outboundIdsByEvent.set(eventId, [...(outboundIdsByEvent.get(eventId) ?? []), outboundIds[index]]);
-      });
-      const installationOf = new Map(events.map((event) => [event.id, event.installationUid]));
-      await client.query(PLAN_INBOUND_ROWS, [
-        now,
-        result.inbound.map((inbound) => inbound.id),
-        result.inbound.map((inbound) => inbound.status),
-        result.inbound.map((inbound) => inbound.userId),
-        result.inbound.map((inbound) => inbound.error),
-        result.inbound.map((inbound) => encodeJson({ ...inbound.detail, outboundIds: outboundIdsByEvent.get(inbound.id) ?? [] })),
-        result.inbound.map((inbound) => inbound.openRequests),
-      ]);
-      for (const inbound of result.inbound) note(installationOf.get(inbound.id)!, [inbound.id]);
-      const states = [...new Map(result.userStates.map((state) => [userKey(state.installationUid, state.userId), state])).values()];
-      if (states.length) {
-        await client.query(UPSERT_CLOCKS, [
-          states.map((state) => state.installationUid),
-          states.map((state) => state.userId),
-          states.map((state) => json(state.attributeClock)),
-        ]);
+  /** The batch holds a connection, in a transaction that holds the planning lock, until it is committed or released. */
+  async nextPlanningBatch(limit: number): Promise<PlanningBatch | null> {
+    const client = await this.pool.connect();
+    const ignore = () => {};
+    client.on("error", ignore);
+    let open = true;
+    const end = async (statement: "COMMIT" | "ROLLBACK") => {
+      if (!open) return;
+      open = false;
+      let failed = false;
+      try {
+        await client.query(statement);
+      } catch (error) {
+        failed = true;
+        throw error;
+      } finally {
+        client.off("error", ignore);
+        client.release(failed);
       }
-      await this.insertOutbound(client, result.outbound, now, outboundIds);
-      await notify(client, changed);
-      return queued.length;
-    });
+    };
+    const rollBack = () => end("ROLLBACK").catch(() => {});
+    try {
+      await client.query("BEGIN");
+      const [{ locked }] = (await client.query("SELECT pg_try_advisory_xact_lock($1) AS locked", [LOCK.plan])).rows;
+      const queued = locked ? (await client.query(DOLLAR_SQL.selectQueued, [limit])).rows : [];
+      if (queued.length === 0) {
+        await rollBack();
+        return null;
+      }
+      const events = queued.map(decodeQueued);
+      const installations = new Map<string, Installation>();
+      for (const row of (await client.query(INSTALLATIONS_BY_UID, [[...new Set(events.map((event) => event.installationUid))]])).rows) {
+        installations.set(String(row.uid), decodeInstallation(row, this.secrets));
+      }
+      const clocks = new Map<string, Record<string, string>>();
+      return {
+        events,
+        installation: (uid) => installations.get(uid) ?? null,
+        readClocks: async (users) => {
+          if (users.length === 0) return;
+          const { rows } = await client.query(CLOCKS, [users.map(([uid]) => uid), users.map(([, userId]) => userId)]);
+          for (const [uid, userId] of users) clocks.set(userKey(uid, userId), {});
+          for (const row of rows) clocks.set(userKey(String(row.installation_uid), String(row.user_id)), JSON.parse(String(row.attribute_clock)));
+        },
+        attributeClock: (installationUid, userId) => clocks.get(userKey(installationUid, userId)),
+        commit: async (plan, now) => {
+          try {
+            await this.writePlan(client, events, plan, now);
+            await end("COMMIT");
+            return events.length;
+          } catch (error) {
+            await rollBack();
+            throw error;
+          }
+        },
+        release: rollBack,
+      };
+    } catch (error) {
+      await rollBack();
+      throw error;
+    }
   }
 
-  /**
-   * The planner is synchronous; its lookups are read beforehand: the installations of the events and the clocks
-   * of the users they name. Should the planner ask for a clock not read, it runs again with that clock too.
-   */
-  private async planWithPrefetchedLookups(
-    client: pg.PoolClient,
-    events: QueuedInbound[],
-    plan: (events: QueuedInbound[], lookups: PlanLookups) => PlanResult,
-  ): Promise<PlanResult> {
-    const installations = new Map<string, Installation>();
-    for (const row of (await client.query(INSTALLATIONS_BY_UID, [[...new Set(events.map((event) => event.installationUid))]])).rows) {
-      installations.set(String(row.uid), decodeInstallation(row, this.secrets));
+  /** Outbound ids are allocated first, so that the lanes lock is taken last and held briefly. */
+  private async writePlan(client: pg.PoolClient, events: QueuedInbound[], plan: PlanResult, now: number): Promise<void> {
+    const outboundIds = plan.outbound.length
+      ? (await client.query(ALLOCATE_IDS, [plan.outbound.length])).rows.map((row) => Number(row.id)).sort((a, b) => a - b)
+      : [];
+    const rows = planRows(events, plan, outboundIds);
+    await client.query(PLAN_INBOUND_ROWS, [
+      now,
+      rows.inbound.map((row) => row.id),
+      rows.inbound.map((row) => row.status),
+      rows.inbound.map((row) => row.userId),
+      rows.inbound.map((row) => row.error),
+      rows.inbound.map((row) => row.detail),
+      rows.inbound.map((row) => row.openRequests),
+    ]);
+    if (rows.clocks.length) {
+      await client.query(UPSERT_CLOCKS, [
+        rows.clocks.map((state) => state.installationUid),
+        rows.clocks.map((state) => state.userId),
+        rows.clocks.map((state) => state.clock),
+      ]);
     }
-    const clocks = new Map<string, Record<string, string>>();
-    const read = new Set<string>();
-    const readClocks = async (users: Array<[string, string]>) => {
-      const { rows } = await client.query(CLOCKS, [users.map(([uid]) => uid), users.map(([, userId]) => userId)]);
-      for (const [uid, userId] of users) read.add(userKey(uid, userId));
-      for (const row of rows) clocks.set(userKey(String(row.installation_uid), String(row.user_id)), JSON.parse(String(row.attribute_clock)));
-    };
-    const named = events.flatMap((event) =>
-      [event.payload.userId, event.payload.anonymousId]
-        .filter((id) => typeof id === "string" || typeof id === "number")
-        .map((id): [string, string] => [event.installationUid, String(id)]),
-    );
-    await readClocks(named);
-    for (;;) {
-      const missing = new Map<string, [string, string]>();
-      const result = plan(events, {
-        installation: (uid) => installations.get(uid) ?? null,
-        attributeClock: (installationUid, userId) => {
-          const key = userKey(installationUid, userId);
-          if (!read.has(key)) missing.set(key, [installationUid, userId]);
-          return clocks.get(key) ?? {};
-        },
-      });
-      if (missing.size === 0) return result;
-      await readClocks([...missing.values()]);
-    }
+    await this.insertOutbound(client, plan.outbound, now, outboundIds);
+    await notify(client, rows.changed);
   }
 
   /**

@@ -20,6 +20,7 @@ import { openSqliteStore } from "./sqlite-store.ts";
 import { encodeInstallation } from "./rows.ts";
 import { INSTALLATION_COLUMNS, SQL, toDollarParams } from "./statements.ts";
 import type { LogQuery, Store } from "./types.ts";
+import { planNextBatch } from "../delivery/plan-step.ts";
 
 const secrets = createSecretBox(parseSecretKeys(generateSecretKeySpec()));
 const BEFORE_QUEUE = 4;
@@ -170,7 +171,7 @@ for (const backend of backends) {
       // Settling u1's head hands the lane on to the next request.
       await store.recordAttempt(head, { status: "delivered", httpStatus: 200, latencyMs: 3, responseBody: "{}" }, 5001, "scheduled");
       expect((await store.claimOutbound(10, 6000, 1000, [])).map((row) => row.id)).toEqual([3]);
-      expect(await store.planInbound(10, 6000, (events) => {
+      expect(await planNextBatch(store, 10, 6000, (events) => {
         expect(events.map((event) => event.id)).toEqual([8]);
         return { inbound: [{ id: 8, status: "filtered", userId: "u4", error: "nothing to send", detail: {}, openRequests: 0 }], outbound: [], userStates: [] };
       })).toBe(1);

@@ -14,6 +14,7 @@ import { sqliteRunner } from "./sql-runner.ts";
 import { createListeners } from "./listeners.ts";
 import { pruneLog } from "./retention.ts";
 import { decodeJson, decodeJsonText, encodeJson } from "./json-codec.ts";
+import { decodeQueued, planRows, userKey } from "./plan-rows.ts";
 import { createLogReader, type LogQueries } from "./log-reader.ts";
 import { startSqliteReader, type SqliteReader } from "./sqlite-reader.ts";
 import {
@@ -35,7 +36,7 @@ import type {
   InboundEvent,
   Installation,
   OutboundPlan,
-  PlanLookups,
+  PlanningBatch,
   PlanResult,
   QueuedInbound,
   Store,
@@ -98,6 +99,9 @@ function migrate(db: Database.Database): void {
 
 const json = (value: unknown) => (value === undefined ? null : JSON.stringify(value));
 
+/** Rolls back a plan whose events another store planned first. */
+class PlannedElsewhere extends Error {}
+
 interface QueuedAttempt {
   write(): void;
   row: ClaimedOutbound;
@@ -150,7 +154,7 @@ export class SqliteStore implements Store {
       upsertClock: p(`INSERT INTO user_state (installation_uid, user_id, attribute_clock) VALUES (?, ?, ?)
           ON CONFLICT (installation_uid, user_id) DO UPDATE SET attribute_clock = excluded.attribute_clock`),
       planInboundRow: p(`UPDATE sync_log SET status = ?, user_id = COALESCE(?, user_id), error = ?, detail = ?,
-          open_requests = ?, updated_at = ? WHERE id = ?`),
+          open_requests = ?, updated_at = ? WHERE id = ? AND status = 'queued'`),
       laneOpen: p(SQL.laneOpen),
       nextDue: p(SQL.nextDue),
       enqueue: p(SQL.enqueue),
@@ -353,63 +357,50 @@ export class SqliteStore implements Store {
     return row ? Number(row.unauthenticated) : 0;
   }
 
-  async planInbound(limit: number, now: number, plan: (events: QueuedInbound[], lookups: PlanLookups) => PlanResult): Promise<number> {
-    const changed = new Map<string, number[]>();
-    const note = (installationUid: string, id: number) => {
-      const list = changed.get(installationUid) ?? [];
-      list.push(id);
-      changed.set(installationUid, list);
-    };
-    const planned = this.db.transaction(() => {
-      const rows = this.statements.selectQueued.all(limit) as Row[];
-      if (rows.length === 0) return 0;
-      const events: QueuedInbound[] = rows.map((r) => ({
-        id: Number(r.id),
-        installationUid: String(r.installation_uid),
-        createdAt: Number(r.created_at),
-        payload: decodeJson(r.payload) as Record<string, unknown>,
-        detail: (decodeJson(r.detail) ?? {}) as Record<string, unknown>,
-      }));
-      const installations = new Map<string, Installation | null>();
-      const result = plan(events, {
-        installation: (uid) => {
-          if (!installations.has(uid)) {
-            const row = this.statements.getInstallation.get(uid) as Row | undefined;
-            installations.set(uid, row ? decodeInstallation(row, this.secrets) : null);
-          }
-          return installations.get(uid)!;
-        },
-        attributeClock: (installationUid, userId) => {
+  async nextPlanningBatch(limit: number): Promise<PlanningBatch | null> {
+    const rows = this.statements.selectQueued.all(limit) as Row[];
+    if (rows.length === 0) return null;
+    const events = rows.map(decodeQueued);
+    const installations = new Map<string, Installation | null>();
+    for (const uid of new Set(events.map((event) => event.installationUid))) {
+      const row = this.statements.getInstallation.get(uid) as Row | undefined;
+      installations.set(uid, row ? decodeInstallation(row, this.secrets) : null);
+    }
+    const clocks = new Map<string, Record<string, string>>();
+    return {
+      events,
+      installation: (uid) => installations.get(uid) ?? null,
+      readClocks: async (users) => {
+        for (const [installationUid, userId] of users) {
           const row = this.statements.selectClock.get(installationUid, userId) as Row | undefined;
-          return row ? (JSON.parse(String(row.attribute_clock)) as Record<string, string>) : {};
-        },
-      });
-      const outboundIdsByEvent = new Map<number, number[]>();
-      for (const out of result.outbound) {
-        const id = this.insertOutbound(out, now);
-        note(out.installationUid, id);
-        for (const eventId of out.eventIds) {
-          const list = outboundIdsByEvent.get(eventId) ?? [];
-          list.push(id);
-          outboundIdsByEvent.set(eventId, list);
+          clocks.set(userKey(installationUid, userId), row ? (JSON.parse(String(row.attribute_clock)) as Record<string, string>) : {});
         }
-      }
-      const installationOf = new Map(events.map((e) => [e.id, e.installationUid]));
-      for (const inbound of result.inbound) {
-        const outboundIds = outboundIdsByEvent.get(inbound.id) ?? [];
-        this.statements.planInboundRow.run(
-          inbound.status, inbound.userId, inbound.error, encodeJson({ ...inbound.detail, outboundIds }), inbound.openRequests,
-          now, inbound.id,
-        );
-        note(installationOf.get(inbound.id)!, inbound.id);
-      }
-      for (const state of result.userStates) {
-        this.statements.upsertClock.run(state.installationUid, state.userId, json(state.attributeClock));
-      }
-      return rows.length;
-    })();
+      },
+      attributeClock: (installationUid, userId) => clocks.get(userKey(installationUid, userId)),
+      commit: async (plan, now) => this.commitPlan(events, plan, now),
+      release: async () => {},
+    };
+  }
+
+  /** Nothing is written when another store planned any of the events since they were read. */
+  private commitPlan(events: QueuedInbound[], plan: PlanResult, now: number): number {
+    let changed = new Map<string, number[]>();
+    try {
+      this.db.transaction(() => {
+        const rows = planRows(events, plan, plan.outbound.map((out) => this.insertOutbound(out, now)));
+        for (const row of rows.inbound) {
+          const { changes } = this.statements.planInboundRow.run(row.status, row.userId, row.error, row.detail, row.openRequests, now, row.id);
+          if (changes === 0) throw new PlannedElsewhere();
+        }
+        for (const state of rows.clocks) this.statements.upsertClock.run(state.installationUid, state.userId, state.clock);
+        changed = rows.changed;
+      })();
+    } catch (error) {
+      if (error instanceof PlannedElsewhere) return 0;
+      throw error;
+    }
     for (const [installationUid, ids] of changed) this.emit(installationUid, ids);
-    return planned;
+    return events.length;
   }
 
   async enqueueOutbound(plans: OutboundPlan[], now: number): Promise<number[]> {
