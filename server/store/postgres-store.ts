@@ -477,22 +477,17 @@ export class PostgresStore implements Store {
 
   /** The batch holds a connection, in a transaction that holds the planning lock, until it is committed or released. */
   async nextPlanningBatch(limit: number): Promise<PlanningBatch | null> {
-    const client = await this.pool.connect();
-    const ignore = () => {};
-    client.on("error", ignore);
+    const { client, giveBack } = await takeClient(this.pool);
     let open = true;
     const end = async (statement: "COMMIT" | "ROLLBACK") => {
       if (!open) return;
       open = false;
-      let failed = false;
       try {
         await client.query(statement);
+        giveBack(false);
       } catch (error) {
-        failed = true;
+        giveBack(true);
         throw error;
-      } finally {
-        client.off("error", ignore);
-        client.release(failed);
       }
     };
     const rollBack = () => end("ROLLBACK").catch(() => {});
@@ -751,9 +746,7 @@ export class PostgresStore implements Store {
  * discarded rather than returned to the pool (it may be broken or mid-transaction).
  */
 async function withClient<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  const ignore = () => {};
-  client.on("error", ignore);
+  const { client, giveBack } = await takeClient(pool);
   let failed = false;
   try {
     return await work(client);
@@ -761,9 +754,22 @@ async function withClient<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Pro
     failed = true;
     throw error;
   } finally {
-    client.off("error", ignore);
-    client.release(failed);
+    giveBack(failed);
   }
+}
+
+/** A pooled connection, and how to give it back (`failed`: discard it). */
+async function takeClient(pool: pg.Pool): Promise<{ client: pg.PoolClient; giveBack(failed: boolean): void }> {
+  const client = await pool.connect();
+  const ignore = () => {};
+  client.on("error", ignore);
+  return {
+    client,
+    giveBack(failed) {
+      client.off("error", ignore);
+      client.release(failed);
+    },
+  };
 }
 
 /** Up to MAX_ATTEMPT_BATCH attempts with distinct rows and events (an UPDATE … FROM updates a row once). */

@@ -63,8 +63,12 @@ export function decodeInstallation(row: Row, secrets: SecretBox): Installation {
   };
 }
 
+/**
+ * A log row as the UI sees it. Its payload and detail are decoded when first read: a list or a CSV export shows
+ * neither, and inflating them for each of a million rows would cost the event loop seconds.
+ */
 export function decodeLogRow(row: Row): LogRow {
-  return {
+  const decoded = {
     id: Number(row.id),
     installationUid: String(row.installation_uid),
     createdAt: Number(row.created_at),
@@ -80,9 +84,25 @@ export function decodeLogRow(row: Row): LogRow {
     attempt: Number(row.attempt),
     nextAttemptAt: nullableNumber(row.queue_due_at),
     error: nullableString(row.error),
-    payload: decodeJson(row.payload),
-    detail: (decodeJson(row.detail) as Record<string, unknown> | null) ?? {},
-  };
+  } as LogRow;
+  decodedOnRead(decoded, "payload", () => decodeJson(row.payload));
+  decodedOnRead(decoded, "detail", () => (decodeJson(row.detail) as Record<string, unknown> | null) ?? {});
+  return decoded;
+}
+
+/** Defines `key` as an enumerable property computed on its first read (or set), then kept as a plain value. */
+function decodedOnRead<T extends object>(target: T, key: keyof T & string, compute: () => unknown): void {
+  const settle = (value: unknown) => Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  Object.defineProperty(target, key, {
+    enumerable: true,
+    configurable: true,
+    get: () => {
+      const value = compute();
+      settle(value);
+      return value;
+    },
+    set: settle,
+  });
 }
 
 /** A deliveries row, claimed; `resent` when its previous lease ran out. */
