@@ -14,6 +14,7 @@ import { logOfInstallation } from "../store/rows.ts";
 import { startTestStack, type TestStack } from "../testing/harness.ts";
 import type { BenchOptions, SectionResult } from "./section.ts";
 import { fillSyncLog } from "./sync-log-fixture.ts";
+import { ONE_CLIENT_UNLIMITED } from "./sync-log-bench.ts";
 import { p95 } from "./sync-log-bench.ts";
 
 const ROWS = 1_000_000;
@@ -51,7 +52,7 @@ export async function runInspectorBench(options: BenchOptions): Promise<SectionR
     const user = userWithRows(path, BENCH_INSTALLATION, USER_ROWS);
     progress(`inspecting ${user.userId} (${user.rows} rows)`);
 
-    stack = await startTestStack({ databaseUrl: path, fixtures: { projects: [inspectorProject(PROJECT)] } });
+    stack = await startTestStack({ databaseUrl: path, fixtures: { projects: [inspectorProject(PROJECT)] }, env: ONE_CLIENT_UNLIMITED });
     const installation = await stack.install({
       uid: BENCH_INSTALLATION,
       ...inspectorConfiguration(PROJECT, stack.personalize.url, stack.personalize.managementUrl),
