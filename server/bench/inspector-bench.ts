@@ -10,9 +10,11 @@ import { join } from "node:path";
 import { inspectorConfiguration, inspectorProject } from "../inspector/scenario.ts";
 import { createSecretBox, generateSecretKeySpec, parseSecretKeys } from "../security/secret-box.ts";
 import { openSqliteStore } from "../store/sqlite-store.ts";
+import { logOfInstallation } from "../store/rows.ts";
 import { startTestStack, type TestStack } from "../testing/harness.ts";
 import type { BenchOptions, SectionResult } from "./section.ts";
 import { fillSyncLog } from "./sync-log-fixture.ts";
+import { ONE_CLIENT_UNLIMITED } from "./sync-log-bench.ts";
 import { p95 } from "./sync-log-bench.ts";
 
 const ROWS = 1_000_000;
@@ -28,7 +30,8 @@ function userWithRows(path: string, installationUid: string, wanted: number): { 
   const db = new Database(path, { readonly: true });
   try {
     const row = db
-      .prepare("SELECT user_id AS userId, COUNT(*) AS rows FROM sync_log WHERE installation_uid = ? AND user_id IS NOT NULL GROUP BY user_id ORDER BY ABS(COUNT(*) - ?) LIMIT 1")
+      .prepare(`SELECT user_id AS userId, COUNT(*) AS rows FROM sync_log WHERE ${logOfInstallation("?")} AND user_id IS NOT NULL
+        GROUP BY user_id ORDER BY ABS(COUNT(*) - ?) LIMIT 1`)
       .get(installationUid, wanted) as { userId: string; rows: number };
     return row;
   } finally {
@@ -49,7 +52,7 @@ export async function runInspectorBench(options: BenchOptions): Promise<SectionR
     const user = userWithRows(path, BENCH_INSTALLATION, USER_ROWS);
     progress(`inspecting ${user.userId} (${user.rows} rows)`);
 
-    stack = await startTestStack({ databaseUrl: path, fixtures: { projects: [inspectorProject(PROJECT)] } });
+    stack = await startTestStack({ databaseUrl: path, fixtures: { projects: [inspectorProject(PROJECT)] }, env: ONE_CLIENT_UNLIMITED });
     const installation = await stack.install({
       uid: BENCH_INSTALLATION,
       ...inspectorConfiguration(PROJECT, stack.personalize.url, stack.personalize.managementUrl),

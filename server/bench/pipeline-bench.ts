@@ -11,6 +11,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { PersonalizeEmulator } from "../emulators/personalize/index.ts";
 import { generateSecretKeySpec } from "../security/secret-box.ts";
+import { SPARSE } from "../store/migrations.ts";
+import { logOfInstallation } from "../store/rows.ts";
 import { eventually, installOn, TEST_APP_UID, TEST_PROJECT_UID, type FakeContentstack } from "../testing/harness.ts";
 import { processCpuMs, spawnServerProcess } from "../testing/server-process.ts";
 import { edgeFailures, edgeRequests } from "./bench-emulator.ts";
@@ -38,7 +40,8 @@ export async function runPipeline(
   });
   const store = new Database(databasePath, { readonly: true, fileMustExist: true });
   const openRow = store.prepare(
-    `SELECT 1 FROM sync_log WHERE installation_uid = @uid AND status IN ('queued', 'processing', 'pending', 'pending_retry', 'in_flight')
+    `SELECT 1 FROM sync_log WHERE ${logOfInstallation("@uid")} AND ${SPARSE.status}
+       AND status IN ('queued', 'processing', 'pending', 'pending_retry', 'in_flight')
      UNION ALL SELECT 1 FROM inbound_staged WHERE installation_uid = @uid LIMIT 1`,
   );
   try {
@@ -67,7 +70,7 @@ export async function runPipeline(
 /** Every event settled (delivered, or filtered by its mapping), none failed, and Personalize holds the right values. */
 function checkOutcome(store: Database.Database, installationUid: string, stream: PreparedStream, personalize: PersonalizeEmulator): void {
   const statuses = store
-    .prepare("SELECT status, count(*) AS n FROM sync_log WHERE installation_uid = ? AND direction = 'inbound' GROUP BY status")
+    .prepare(`SELECT status, count(*) AS n FROM sync_log WHERE ${logOfInstallation("?")} AND direction = 'inbound' GROUP BY status`)
     .all(installationUid) as Array<{ status: string; n: number }>;
   const unsettled = statuses.filter(({ status }) => status !== "delivered" && status !== "filtered");
   const settled = statuses.reduce((sum, { n }) => sum + n, 0) - unsettled.reduce((sum, { n }) => sum + n, 0);

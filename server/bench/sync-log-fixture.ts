@@ -1,10 +1,12 @@
 /**
- * Fills a SQLite sync log with realistic rows fast (one prepared statement, one transaction): Segment events as
+ * Fills a SQLite sync log with realistic rows, stored as the store stores them (json-codec.ts), fast (one prepared statement, one transaction): Segment events as
  * analytics-node sends them, their mapping detail, the Personalize requests planned from them with one attempt
  * each, and the de-duplication keys of the last 48 hours. Seeded, so every run writes the same rows.
  */
 import Database from "better-sqlite3";
+import { encodeJson } from "../store/json-codec.ts";
 import { DEDUPLICATION_WINDOW_MS } from "../store/migrations.ts";
+import { ADD_INSTALLATION_KEY } from "../store/statements.ts";
 import { seededRandom } from "../testing/seeded-random.ts";
 
 export interface LogFixture {
@@ -107,8 +109,8 @@ export function fillSyncLog(path: string, installationUid: string, rows: number,
   db.pragma("cache_size = -524288");
   const insertRow = db.prepare(`INSERT INTO sync_log
       (id, installation_uid, created_at, updated_at, direction, status, user_id, message_id, event_type, event_name,
-       http_status, latency_ms, attempt, next_attempt_at, open_requests, error, payload, detail)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)`);
+       http_status, latency_ms, attempt, next_attempt_at, open_requests, error, payload, detail, installation_key)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, (SELECT id FROM installation_keys WHERE uid = ?))`);
   const insertAttempt = db.prepare(`INSERT INTO delivery_attempts
       (log_id, installation_uid, attempt, started_at, latency_ms, http_status, response_body, error, trigger_type)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'scheduled')`);
@@ -118,6 +120,7 @@ export function fillSyncLog(path: string, installationUid: string, rows: number,
   const edge = "https://personalize-edge.contentstack.com";
 
   db.transaction(() => {
+    db.prepare(ADD_INSTALLATION_KEY).run(installationUid);
     let id = 0;
     while (id < rows) {
       const createdAt = Math.round(firstAt + (SPAN_MS * id) / rows);
@@ -146,12 +149,13 @@ export function fillSyncLog(path: string, installationUid: string, rows: number,
       insertRow.run(
         inboundId, installationUid, createdAt, createdAt + 250, "inbound", outcome, userId, messageId, type, name,
         outcome === "rejected" ? 400 : null, null, 0, null, inboundError,
-        outcome === "rejected" ? null : JSON.stringify(segmentEvent(random, type, name, userId, messageId, at)),
-        JSON.stringify({
+        outcome === "rejected" ? null : encodeJson(segmentEvent(random, type, name, userId, messageId, at)),
+        encodeJson({
           source: "tracking_api",
           mapping: { userUid: userId, operations, notes: [], engage: null, filtered: null },
           outboundIds: outboundId ? [outboundId] : [],
         }),
+        installationUid,
       );
       if (createdAt > newestAt - DEDUPLICATION_WINDOW_MS) markSeen.run(installationUid, messageId, createdAt);
       if (!outboundId) continue;
@@ -163,13 +167,14 @@ export function fillSyncLog(path: string, installationUid: string, rows: number,
         outboundId, installationUid, createdAt + 200, createdAt + 200 + latencyMs, "personalize", outcome, userId,
         messageId, kind, kind === "events" ? name : null, httpStatus, latencyMs, 1,
         outcome === "pending_retry" ? newestAt + 3_600_000 : null, failure?.error ?? null,
-        JSON.stringify({
+        encodeJson({
           method: kind === "attributes" ? "PATCH" : "POST",
           url: `${edge}/${kind === "attributes" ? "user-attributes" : "events"}`,
           headers: { "content-type": "application/json", "x-project-uid": "5e5e5e5e5e5e5e5e5e5e5e5e", "x-cs-personalize-user-uid": userId, "x-cs-eclipse-user-uid": userId },
           body,
         }),
-        JSON.stringify({ sources: kind === "attributes" ? { plan: "row:plan", lifetime_value: "row:ltv" } : ["row:order"], eventIds: [inboundId] }),
+        encodeJson({ sources: kind === "attributes" ? { plan: "row:plan", lifetime_value: "row:ltv" } : ["row:order"], eventIds: [inboundId] }),
+        installationUid,
       );
       insertAttempt.run(
         outboundId, installationUid, 1, createdAt + 200, latencyMs, httpStatus,

@@ -10,6 +10,7 @@ import type { RequiredTypes } from "../mapping/types.ts";
 import type { ClaimedOutbound, DeliveryQueue, Installation } from "../store/types.ts";
 import type { SendReport } from "./http-sender.ts";
 import { planDeliveries } from "./planner.ts";
+import { planNextBatch } from "./plan-step.ts";
 import { decide, describeFailure, type RetryPolicy } from "./retry-policy.ts";
 
 export interface WorkerOptions {
@@ -74,7 +75,7 @@ export function startDeliveryWorker(store: DeliveryQueue, dispatch: Dispatch, op
   const plan = async () => {
     let planned: number;
     do {
-      planned = await store.planInbound(options.planBatchSize, Date.now(), (events, lookups) =>
+      planned = await planNextBatch(store, options.planBatchSize, Date.now(), (events, lookups) =>
         planDeliveries(events, lookups, options.hostAllowlist, options.requiredTypes),
       );
       if (planned > 0) void fill();

@@ -4,7 +4,7 @@
  * renders the n-th parameter. Bound numbers may arrive as REAL in SQLite, so bucket indexes are cast explicitly.
  */
 import type { Direction, ErrorGroup, LogAggregates, LogStatus, LogWindow } from "./types.ts";
-import { logFilterConditions, type Row } from "./rows.ts";
+import { logFilterConditions, logOfInstallation, type Row } from "./rows.ts";
 
 type Placeholder = (index: number) => string;
 
@@ -29,7 +29,7 @@ class SqlParams {
 
   window(window: LogWindow): string {
     const conditions = [
-      `installation_uid = ${this.add(window.installationUid)} AND created_at >= ${this.add(window.from)} AND created_at < ${this.add(window.to)}`,
+      `${logOfInstallation(this.add(window.installationUid))} AND created_at >= ${this.add(window.from)} AND created_at < ${this.add(window.to)}`,
       ...(window.filter ? logFilterConditions(window.filter, (value) => this.add(value)) : []),
     ];
     return conditions.join(" AND ");

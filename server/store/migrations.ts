@@ -1,15 +1,52 @@
 /**
- * Versioned schema, written once for both SQLite and PostgreSQL. `{{id}}` and `{{eventIds}}` are the only
- * dialect differences; every query in the stores uses the same tables, columns and indexes.
+ * Versioned schema, written once for both SQLite and PostgreSQL. `{{id}}`, `{{eventIds}}`, `{{bytesColumns}}` and
+ * `{{thenId}}` are the only dialect differences; every query in the stores uses the same tables, columns and indexes.
  */
 export interface Dialect {
   id: string;
-  /** The JSON text of `detail.eventIds` of a sync_log row, or NULL. */
+  /** The JSON text of `detail.eventIds` of a sync_log row, or NULL (before migration 8 made it bytes). */
   eventIds: string;
+  /** Makes sync_log's payload and detail hold bytes (json-codec.ts), keeping the text already there as UTF-8. */
+  bytesColumns: string;
+  /**
+   * Ends an index's columns so that it yields an installation's rows in id order: SQLite ends every index with the
+   * rowid (which `id` is) already, so naming it would store it twice.
+   */
+  thenId: string;
 }
 
-export const SQLITE_DIALECT: Dialect = { id: "INTEGER PRIMARY KEY AUTOINCREMENT", eventIds: "json_extract(detail, '$.eventIds')" };
-export const POSTGRES_DIALECT: Dialect = { id: "BIGSERIAL PRIMARY KEY", eventIds: "(detail::json -> 'eventIds')::text" };
+export const SQLITE_DIALECT: Dialect = {
+  id: "INTEGER PRIMARY KEY AUTOINCREMENT",
+  eventIds: "json_extract(detail, '$.eventIds')",
+  // A SQLite column holds text and blobs alike: rows written before keep their text, which the codec reads.
+  bytesColumns: "",
+  thenId: "",
+};
+export const POSTGRES_DIALECT: Dialect = {
+  id: "BIGSERIAL PRIMARY KEY",
+  eventIds: "(detail::json -> 'eventIds')::text",
+  bytesColumns: `ALTER TABLE sync_log ALTER COLUMN payload TYPE BYTEA USING convert_to(payload, 'UTF8'),
+  ALTER COLUMN detail TYPE BYTEA USING convert_to(detail, 'UTF8');`,
+  thenId: ", id",
+};
+
+/**
+ * The rows migration 8's partial indexes hold: values of a column rare enough to need an index. A filter on a
+ * common value scans the installation's rows newest first and fills its page quickly; a filter on other values adds
+ * this condition word for word (logFilterConditions), so that either database sees it may use the index. Part of
+ * migration 8: never change it (a new migration may add other indexes).
+ */
+export const SPARSE = {
+  status: "status <> 'delivered'",
+  direction: "direction = 'segment'",
+  eventType: "event_type NOT IN ('identify', 'track', 'attributes', 'events')",
+} as const;
+/** The values SPARSE leaves out, per column. */
+export const COMMON_VALUES = {
+  status: ["delivered"],
+  direction: ["inbound", "personalize"],
+  eventType: ["identify", "track", "attributes", "events"],
+} as const;
 
 export const MIGRATIONS: Array<{ version: number; name: string; sql: string }> = [
   {
@@ -213,6 +250,44 @@ CREATE TABLE ingest_refusals (
 `,
   },
   {
+    version: 8,
+    name: "compact log rows: bytes for payload and detail, a short installation key in the indexes, partial indexes where a scan would not do",
+    sql: `
+{{bytesColumns}}
+
+CREATE TABLE installation_keys (
+  id {{id}},
+  uid TEXT NOT NULL UNIQUE
+);
+INSERT INTO installation_keys (uid) SELECT DISTINCT installation_uid FROM sync_log ORDER BY installation_uid;
+ALTER TABLE sync_log ADD COLUMN installation_key BIGINT;
+UPDATE sync_log SET installation_key = (SELECT id FROM installation_keys WHERE uid = sync_log.installation_uid);
+
+DROP INDEX sync_log_by_installation;
+DROP INDEX sync_log_by_user;
+DROP INDEX sync_log_by_message;
+DROP INDEX sync_log_by_status;
+DROP INDEX sync_log_by_direction;
+DROP INDEX sync_log_by_event;
+DROP INDEX sync_log_by_http_status;
+DROP INDEX sync_log_by_time;
+DROP INDEX sync_log_by_event_type;
+DROP INDEX sync_log_by_status_class;
+DROP INDEX sync_log_with_error;
+
+CREATE INDEX sync_log_by_installation ON sync_log (installation_key{{thenId}});
+CREATE INDEX sync_log_by_user ON sync_log (installation_key, user_id{{thenId}});
+CREATE INDEX sync_log_by_message ON sync_log (installation_key, message_id);
+CREATE INDEX sync_log_by_time ON sync_log (installation_key, created_at);
+CREATE INDEX sync_log_by_event ON sync_log (installation_key, event_name{{thenId}}) WHERE event_name IS NOT NULL;
+CREATE INDEX sync_log_by_status_class ON sync_log (installation_key, (http_status / 100){{thenId}}) WHERE http_status IS NOT NULL;
+CREATE INDEX sync_log_with_error ON sync_log (installation_key{{thenId}}) WHERE error IS NOT NULL;
+CREATE INDEX sync_log_by_status ON sync_log (installation_key, status{{thenId}}) WHERE ${SPARSE.status};
+CREATE INDEX sync_log_two_way ON sync_log (installation_key{{thenId}}) WHERE ${SPARSE.direction};
+CREATE INDEX sync_log_by_event_type ON sync_log (installation_key, event_type{{thenId}}) WHERE ${SPARSE.eventType};
+`,
+  },
+  {
     version: 9,
     name: "alert state in the store, so that a restart or a second API process sends no notice twice",
     sql: `
@@ -239,7 +314,11 @@ CREATE INDEX alert_history_by_installation ON alert_history (installation_uid, i
 ];
 
 export function renderMigration(sql: string, dialect: Dialect): string {
-  return sql.replaceAll("{{id}}", dialect.id).replaceAll("{{eventIds}}", dialect.eventIds);
+  return sql
+    .replaceAll("{{id}}", dialect.id)
+    .replaceAll("{{eventIds}}", dialect.eventIds)
+    .replaceAll("{{bytesColumns}}", dialect.bytesColumns)
+    .replaceAll("{{thenId}}", dialect.thenId);
 }
 
 /** How long a messageId is remembered for de-duplication (Segment: at least 24 h). */

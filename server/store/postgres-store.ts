@@ -20,6 +20,8 @@ import { createAlertStateStore, type AlertStateStore } from "./alert-state-store
 import { createRetryJobStore, type RetryJobStore } from "./retry-job-store.ts";
 import { postgresRunner } from "./sql-runner.ts";
 import { pruneLog } from "./retention.ts";
+import { decodeJson, decodeJsonText, encodeJson } from "./json-codec.ts";
+import { decodeQueued, planRows, userKey } from "./plan-rows.ts";
 import { createLogReader, type LogQueries } from "./log-reader.ts";
 import { TENANT_SQL, lifecycleRecordOf } from "./tenant-statements.ts";
 import {
@@ -48,7 +50,7 @@ import type {
   InboundEvent,
   Installation,
   OutboundPlan,
-  PlanLookups,
+  PlanningBatch,
   PlanResult,
   QueuedInbound,
   Store,
@@ -82,21 +84,24 @@ const COLUMN_TYPES: Record<(typeof INSERT_ROW_COLUMNS)[number], string> = {
   http_status: "integer",
   next_attempt_at: "bigint",
   error: "text",
-  payload: "text",
-  detail: "text",
+  payload: "bytea",
+  detail: "bytea",
 };
 /** Inserts rows in order; with `withIds`, under ids allocated beforehand (ALLOCATE_IDS), passed first. */
 function insertRowsSql(withIds: boolean): string {
   const columns = [...(withIds ? ["id"] : []), ...INSERT_ROW_COLUMNS];
   const types = [...(withIds ? ["bigint"] : []), ...INSERT_ROW_COLUMNS.map((column) => COLUMN_TYPES[column])];
-  return `INSERT INTO sync_log (${columns.join(", ")})
-  SELECT ${columns.join(", ")} FROM unnest(${types.map((type, i) => `$${i + 1}::${type}[]`).join(", ")})
+  return `INSERT INTO sync_log (${columns.join(", ")}, installation_key)
+  SELECT ${columns.join(", ")}, (SELECT id FROM installation_keys WHERE uid = row_values.installation_uid) FROM unnest(${types.map((type, i) => `$${i + 1}::${type}[]`).join(", ")})
     WITH ORDINALITY AS row_values(${columns.join(", ")}, position)
   ORDER BY position
   RETURNING id`;
 }
 const INSERT_ROWS = insertRowsSql(false);
 const INSERT_ROWS_WITH_IDS = insertRowsSql(true);
+/** Sorted, so that two transactions adding the same new installations lock them in the same order. */
+const ADD_INSTALLATION_KEYS = `INSERT INTO installation_keys (uid) SELECT DISTINCT uid FROM unnest($1::text[]) AS uid ORDER BY uid
+  ON CONFLICT (uid) DO NOTHING`;
 const ALLOCATE_IDS = "SELECT nextval(pg_get_serial_sequence('sync_log', 'id')) AS id FROM generate_series(1, $1)";
 const MARK_SEEN = `INSERT INTO seen_messages (installation_uid, message_id, seen_at)
   SELECT $1, message_id, $2 FROM unnest($3::text[]) AS message_id ORDER BY message_id
@@ -116,7 +121,7 @@ const ENQUEUE = `INSERT INTO deliveries (${DELIVERY_COLUMNS.join(", ")})
   SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::integer[], $7::bigint[], $8::text[], $9::text[])`;
 const PLAN_INBOUND_ROWS = `UPDATE sync_log SET status = plan.status, user_id = COALESCE(plan.user_id, sync_log.user_id),
     error = plan.error, detail = plan.detail, open_requests = plan.open_requests, updated_at = $1
-  FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::integer[])
+  FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::bytea[], $7::integer[])
     AS plan(id, status, user_id, error, detail, open_requests)
   WHERE sync_log.id = plan.id`;
 const UPSERT_CLOCKS = `INSERT INTO user_state (installation_uid, user_id, attribute_clock)
@@ -169,7 +174,6 @@ const MAX_ATTEMPT_BATCH = 256;
 
 const json = (value: unknown) => (value === undefined ? null : JSON.stringify(value));
 const laneKey = (installationUid: string, direction: string, userId: string) => `${installationUid}\u0000${direction}\u0000${userId}`;
-const userKey = (installationUid: string, userId: string) => `${installationUid}\u0000${userId}`;
 
 type RowValues = { [Column in (typeof INSERT_ROW_COLUMNS)[number]]: unknown };
 
@@ -392,8 +396,8 @@ export class PostgresStore implements Store {
           http_status: entry.httpStatus ?? null,
           next_attempt_at: null,
           error: entry.error ?? null,
-          payload: json(entry.payload ?? null),
-          detail: json(entry.detail ?? {}),
+          payload: encodeJson(entry.payload),
+          detail: encodeJson(entry.detail ?? {}),
         })),
       );
       await notify(client, new Map([[installationUid, ids]]));
@@ -474,95 +478,88 @@ export class PostgresStore implements Store {
     });
   }
 
-  async planInbound(limit: number, now: number, plan: (events: QueuedInbound[], lookups: PlanLookups) => PlanResult): Promise<number> {
-    return this.transaction(async (client) => {
-      const [{ locked }] = (await client.query("SELECT pg_try_advisory_xact_lock($1) AS locked", [LOCK.plan])).rows;
-      if (!locked) return 0;
-      const queued = (await client.query(DOLLAR_SQL.selectQueued, [limit])).rows;
-      if (queued.length === 0) return 0;
-      const events: QueuedInbound[] = queued.map((row) => ({
-        id: Number(row.id),
-        installationUid: String(row.installation_uid),
-        createdAt: Number(row.created_at),
-        payload: JSON.parse(String(row.payload)),
-        detail: JSON.parse(String(row.detail ?? "{}")),
-      }));
-      const result = await this.planWithPrefetchedLookups(client, events, plan);
-      const changed = new Map<string, number[]>();
-      const note = (installationUid: string, ids: number[]) => changed.set(installationUid, [...(changed.get(installationUid) ?? []), ...ids]);
-
-      const outboundIds = result.outbound.length
-        ? (await client.query(ALLOCATE_IDS, [result.outbound.length])).rows.map((row) => Number(row.id)).sort((a, b) => a - b)
-        : [];
-      const outboundIdsByEvent = new Map<number, number[]>();
-      result.outbound.forEach((out, index) => {
-        note(out.installationUid, [outboundIds[index]]);
-        for (const eventId of out.eventIds) outboundIdsByEvent.set(eventId, [...(outboundIdsByEvent.get(eventId) ?? []), outboundIds[index]]);
-      });
-      const installationOf = new Map(events.map((event) => [event.id, event.installationUid]));
-      await client.query(PLAN_INBOUND_ROWS, [
-        now,
-        result.inbound.map((inbound) => inbound.id),
-        result.inbound.map((inbound) => inbound.status),
-        result.inbound.map((inbound) => inbound.userId),
-        result.inbound.map((inbound) => inbound.error),
-        result.inbound.map((inbound) => json({ ...inbound.detail, outboundIds: outboundIdsByEvent.get(inbound.id) ?? [] })),
-        result.inbound.map((inbound) => inbound.openRequests),
-      ]);
-      for (const inbound of result.inbound) note(installationOf.get(inbound.id)!, [inbound.id]);
-      const states = [...new Map(result.userStates.map((state) => [userKey(state.installationUid, state.userId), state])).values()];
-      if (states.length) {
-        await client.query(UPSERT_CLOCKS, [
-          states.map((state) => state.installationUid),
-          states.map((state) => state.userId),
-          states.map((state) => json(state.attributeClock)),
-        ]);
+  /** The batch holds a connection, in a transaction that holds the planning lock, until it is committed or released. */
+  async nextPlanningBatch(limit: number): Promise<PlanningBatch | null> {
+    const { client, giveBack } = await takeClient(this.pool);
+    let open = true;
+    const end = async (statement: "COMMIT" | "ROLLBACK") => {
+      if (!open) return;
+      open = false;
+      try {
+        await client.query(statement);
+        giveBack(false);
+      } catch (error) {
+        giveBack(true);
+        throw error;
       }
-      await this.insertOutbound(client, result.outbound, now, outboundIds);
-      await notify(client, changed);
-      return queued.length;
-    });
+    };
+    const rollBack = () => end("ROLLBACK").catch(() => {});
+    try {
+      await client.query("BEGIN");
+      const [{ locked }] = (await client.query("SELECT pg_try_advisory_xact_lock($1) AS locked", [LOCK.plan])).rows;
+      const queued = locked ? (await client.query(DOLLAR_SQL.selectQueued, [limit])).rows : [];
+      if (queued.length === 0) {
+        await rollBack();
+        return null;
+      }
+      const events = queued.map(decodeQueued);
+      const installations = new Map<string, Installation>();
+      for (const row of (await client.query(INSTALLATIONS_BY_UID, [[...new Set(events.map((event) => event.installationUid))]])).rows) {
+        installations.set(String(row.uid), decodeInstallation(row, this.secrets));
+      }
+      const clocks = new Map<string, Record<string, string>>();
+      return {
+        events,
+        installation: (uid) => installations.get(uid) ?? null,
+        readClocks: async (users) => {
+          if (users.length === 0) return;
+          const { rows } = await client.query(CLOCKS, [users.map(([uid]) => uid), users.map(([, userId]) => userId)]);
+          for (const [uid, userId] of users) clocks.set(userKey(uid, userId), {});
+          for (const row of rows) clocks.set(userKey(String(row.installation_uid), String(row.user_id)), JSON.parse(String(row.attribute_clock)));
+        },
+        attributeClock: (installationUid, userId) => clocks.get(userKey(installationUid, userId)),
+        commit: async (plan, now) => {
+          try {
+            await this.writePlan(client, events, plan, now);
+            await end("COMMIT");
+            return events.length;
+          } catch (error) {
+            await rollBack();
+            throw error;
+          }
+        },
+        release: rollBack,
+      };
+    } catch (error) {
+      await rollBack();
+      throw error;
+    }
   }
 
-  /**
-   * The planner is synchronous; its lookups are read beforehand: the installations of the events and the clocks
-   * of the users they name. Should the planner ask for a clock not read, it runs again with that clock too.
-   */
-  private async planWithPrefetchedLookups(
-    client: pg.PoolClient,
-    events: QueuedInbound[],
-    plan: (events: QueuedInbound[], lookups: PlanLookups) => PlanResult,
-  ): Promise<PlanResult> {
-    const installations = new Map<string, Installation>();
-    for (const row of (await client.query(INSTALLATIONS_BY_UID, [[...new Set(events.map((event) => event.installationUid))]])).rows) {
-      installations.set(String(row.uid), decodeInstallation(row, this.secrets));
+  /** Outbound ids are allocated first, so that the lanes lock is taken last and held briefly. */
+  private async writePlan(client: pg.PoolClient, events: QueuedInbound[], plan: PlanResult, now: number): Promise<void> {
+    const outboundIds = plan.outbound.length
+      ? (await client.query(ALLOCATE_IDS, [plan.outbound.length])).rows.map((row) => Number(row.id)).sort((a, b) => a - b)
+      : [];
+    const rows = planRows(events, plan, outboundIds);
+    await client.query(PLAN_INBOUND_ROWS, [
+      now,
+      rows.inbound.map((row) => row.id),
+      rows.inbound.map((row) => row.status),
+      rows.inbound.map((row) => row.userId),
+      rows.inbound.map((row) => row.error),
+      rows.inbound.map((row) => row.detail),
+      rows.inbound.map((row) => row.openRequests),
+    ]);
+    if (rows.clocks.length) {
+      await client.query(UPSERT_CLOCKS, [
+        rows.clocks.map((state) => state.installationUid),
+        rows.clocks.map((state) => state.userId),
+        rows.clocks.map((state) => state.clock),
+      ]);
     }
-    const clocks = new Map<string, Record<string, string>>();
-    const read = new Set<string>();
-    const readClocks = async (users: Array<[string, string]>) => {
-      const { rows } = await client.query(CLOCKS, [users.map(([uid]) => uid), users.map(([, userId]) => userId)]);
-      for (const [uid, userId] of users) read.add(userKey(uid, userId));
-      for (const row of rows) clocks.set(userKey(String(row.installation_uid), String(row.user_id)), JSON.parse(String(row.attribute_clock)));
-    };
-    const named = events.flatMap((event) =>
-      [event.payload.userId, event.payload.anonymousId]
-        .filter((id) => typeof id === "string" || typeof id === "number")
-        .map((id): [string, string] => [event.installationUid, String(id)]),
-    );
-    await readClocks(named);
-    for (;;) {
-      const missing = new Map<string, [string, string]>();
-      const result = plan(events, {
-        installation: (uid) => installations.get(uid) ?? null,
-        attributeClock: (installationUid, userId) => {
-          const key = userKey(installationUid, userId);
-          if (!read.has(key)) missing.set(key, [installationUid, userId]);
-          return clocks.get(key) ?? {};
-        },
-      });
-      if (missing.size === 0) return result;
-      await readClocks([...missing.values()]);
-    }
+    await this.insertOutbound(client, plan.outbound, now, outboundIds);
+    await notify(client, rows.changed);
   }
 
   /**
@@ -588,7 +585,7 @@ export class PostgresStore implements Store {
     const requests = outbound.map((out) => json(out.request));
     const inserted = await insertRows(
       client,
-      outbound.map((out, index) => {
+      outbound.map((out) => {
         return {
           installation_uid: out.installationUid,
           created_at: now,
@@ -602,8 +599,8 @@ export class PostgresStore implements Store {
           http_status: null,
           next_attempt_at: null,
           error: null,
-          payload: requests[index],
-          detail: json({ ...out.detail, eventIds: out.eventIds }),
+          payload: encodeJson(out.request),
+          detail: encodeJson({ ...out.detail, eventIds: out.eventIds }),
         };
       }),
       ids,
@@ -674,9 +671,10 @@ export class PostgresStore implements Store {
         const [row] = (await client.query(DOLLAR_SQL.retryable, [installationUid, id])).rows as Row[];
         if (!row) continue;
         await client.query(DOLLAR_SQL.requeue, [now, id]);
-        const eventIds = (JSON.parse(String(row.detail ?? "{}")) as { eventIds?: number[] }).eventIds ?? [];
+        const eventIds = ((decodeJson(row.detail) ?? {}) as { eventIds?: number[] }).eventIds ?? [];
         await client.query(DOLLAR_SQL.enqueue, [
-          id, installationUid, row.direction, row.user_id, row.created_at, row.attempt, now, row.payload, json(eventIds),
+          id, installationUid, row.direction, row.user_id, row.created_at, row.attempt, now, decodeJsonText(row.payload),
+          json(eventIds),
         ]);
         for (const eventId of eventIds) await client.query(DOLLAR_SQL.reopenInbound, [now, eventId, installationUid]);
         requeued.push(id);
@@ -751,9 +749,7 @@ export class PostgresStore implements Store {
  * discarded rather than returned to the pool (it may be broken or mid-transaction).
  */
 async function withClient<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  const ignore = () => {};
-  client.on("error", ignore);
+  const { client, giveBack } = await takeClient(pool);
   let failed = false;
   try {
     return await work(client);
@@ -761,9 +757,22 @@ async function withClient<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Pro
     failed = true;
     throw error;
   } finally {
-    client.off("error", ignore);
-    client.release(failed);
+    giveBack(failed);
   }
+}
+
+/** A pooled connection, and how to give it back (`failed`: discard it). */
+async function takeClient(pool: pg.Pool): Promise<{ client: pg.PoolClient; giveBack(failed: boolean): void }> {
+  const client = await pool.connect();
+  const ignore = () => {};
+  client.on("error", ignore);
+  return {
+    client,
+    giveBack(failed) {
+      client.off("error", ignore);
+      client.release(failed);
+    },
+  };
 }
 
 /** Up to MAX_ATTEMPT_BATCH attempts with distinct rows and events (an UPDATE … FROM updates a row once). */
@@ -908,8 +917,8 @@ async function insertAccepted(
       http_status: null,
       next_attempt_at: null,
       error: isFresh ? null : "messageId already received",
-      payload: json(event.payload),
-      detail: json(event.detail),
+      payload: encodeJson(event.payload),
+      detail: encodeJson(event.detail),
     };
   });
   return { ids: await insertRows(client, rows), duplicates };
@@ -917,6 +926,7 @@ async function insertAccepted(
 
 async function insertRows(client: pg.PoolClient, rows: RowValues[], ids?: number[]): Promise<number[]> {
   if (rows.length === 0) return [];
+  await client.query(ADD_INSTALLATION_KEYS, [[...new Set(rows.map((row) => row.installation_uid))]]);
   const columns = INSERT_ROW_COLUMNS.map((column) => rows.map((row) => row[column]));
   const { rows: inserted } = await client.query(ids ? INSERT_ROWS_WITH_IDS : INSERT_ROWS, ids ? [ids, ...columns] : columns);
   return inserted.map((row) => Number(row.id)).sort((a, b) => a - b);

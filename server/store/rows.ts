@@ -4,6 +4,8 @@ import {
   serverConfigurationSchema,
 } from "../../src/shared/installation-config.ts";
 import type { SecretBox } from "../security/secret-box.ts";
+import { decodeJson } from "./json-codec.ts";
+import { COMMON_VALUES, SPARSE } from "./migrations.ts";
 import type { ClaimedOutbound, DeliveryAttempt, Direction, Installation, LogQuery, LogRow, LogRowFilter, LogStatus } from "./types.ts";
 
 export type Row = Record<string, unknown>;
@@ -14,6 +16,14 @@ export type Row = Record<string, unknown>;
  */
 export const LOG_ROW_SELECT = `SELECT sync_log.*, deliveries.due_at AS queue_due_at, deliveries.lease_until AS queue_lease_until
   FROM sync_log LEFT JOIN deliveries ON deliveries.log_id = sync_log.id`;
+/**
+ * Selects an installation's sync_log rows through the log's indexes, which hold a short installation key instead of
+ * the uid (migration 8); binds the uid. An installation without a key has no rows.
+ */
+export function logOfInstallation(uid: string): string {
+  return `sync_log.installation_key = (SELECT id FROM installation_keys WHERE uid = ${uid})`;
+}
+
 const SHOWN_STATUS = "(CASE WHEN deliveries.lease_until IS NOT NULL THEN 'in_flight' ELSE sync_log.status END)";
 /** Statuses only a request still in the queue can have; it is stored as `pending` or `pending_retry`. */
 const QUEUED_STATUSES: readonly LogStatus[] = ["pending", "pending_retry", "in_flight"];
@@ -53,8 +63,12 @@ export function decodeInstallation(row: Row, secrets: SecretBox): Installation {
   };
 }
 
+/**
+ * A log row as the UI sees it. Its payload and detail are decoded when first read: a list or a CSV export shows
+ * neither, and inflating them for each of a million rows would cost the event loop seconds.
+ */
 export function decodeLogRow(row: Row): LogRow {
-  return {
+  const decoded = {
     id: Number(row.id),
     installationUid: String(row.installation_uid),
     createdAt: Number(row.created_at),
@@ -70,9 +84,25 @@ export function decodeLogRow(row: Row): LogRow {
     attempt: Number(row.attempt),
     nextAttemptAt: nullableNumber(row.queue_due_at),
     error: nullableString(row.error),
-    payload: parseJson(row.payload),
-    detail: (parseJson(row.detail) as Record<string, unknown> | null) ?? {},
-  };
+  } as LogRow;
+  decodedOnRead(decoded, "payload", () => decodeJson(row.payload));
+  decodedOnRead(decoded, "detail", () => (decodeJson(row.detail) as Record<string, unknown> | null) ?? {});
+  return decoded;
+}
+
+/** Defines `key` as an enumerable property computed on its first read (or set), then kept as a plain value. */
+function decodedOnRead<T extends object>(target: T, key: keyof T & string, compute: () => unknown): void {
+  const settle = (value: unknown) => Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  Object.defineProperty(target, key, {
+    enumerable: true,
+    configurable: true,
+    get: () => {
+      const value = compute();
+      settle(value);
+      return value;
+    },
+    set: settle,
+  });
 }
 
 /** A deliveries row, claimed; `resent` when its previous lease ran out. */
@@ -118,20 +148,35 @@ const MAX_ID = "9223372036854775807";
 export function logFilterConditions(filter: LogRowFilter, bind: (value: unknown) => string): string[] {
   const where: string[] = [];
   const list = (values: readonly unknown[]) => values.map(bind).join(", ");
-  if (filter.directions?.length) where.push(`sync_log.direction IN (${list(filter.directions)})`);
+  /** Only rare values are indexed (SPARSE): a filter on none of the common ones says so, to use the index. */
+  const sparse = (column: keyof typeof COMMON_VALUES, values: Iterable<string>) => {
+    const common: readonly string[] = COMMON_VALUES[column];
+    if (![...values].some((value) => common.includes(value))) where.push(`sync_log.${SPARSE[column]}`);
+  };
+  if (filter.directions?.length) {
+    where.push(`sync_log.direction IN (${list(filter.directions)})`);
+    sparse("direction", filter.directions);
+  }
   if (filter.statuses?.length) {
     // In flight is not stored: a request the queue has leased is stored as pending or pending_retry.
-    const stored = new Set(filter.statuses.filter((status) => status !== "in_flight"));
+    const stored = new Set<string>(filter.statuses.filter((status) => status !== "in_flight"));
     if (filter.statuses.includes("in_flight")) stored.add("pending").add("pending_retry");
     where.push(`sync_log.status IN (${list([...stored])})`);
+    sparse("status", stored);
   }
-  if (filter.eventType) where.push(`sync_log.event_type = ${bind(filter.eventType)}`);
-  if (filter.eventName) where.push(`sync_log.event_name = ${bind(filter.eventName)}`);
+  if (filter.eventType) {
+    where.push(`sync_log.event_type = ${bind(filter.eventType)}`);
+    sparse("eventType", [filter.eventType]);
+  }
+  if (filter.eventName) where.push(`sync_log.event_name = ${bind(filter.eventName)}`, "sync_log.event_name IS NOT NULL");
   if (filter.userId) where.push(`sync_log.user_id = ${bind(filter.userId)}`);
   if (filter.messageId) where.push(`sync_log.message_id = ${bind(filter.messageId)}`);
+  // Both status filters are written as the expression of the sync_log_by_status_class index (of rows with a
+  // status), which yields rows already in id order.
+  const classes = [filter.httpStatusClass, filter.httpStatus === undefined ? undefined : Math.floor(filter.httpStatus / 100)];
+  if (classes.some((statusClass) => statusClass !== undefined)) where.push("sync_log.http_status IS NOT NULL");
+  for (const statusClass of new Set(classes)) if (statusClass !== undefined) where.push(`sync_log.http_status / 100 = ${bind(statusClass)}`);
   if (filter.httpStatus !== undefined) where.push(`sync_log.http_status = ${bind(filter.httpStatus)}`);
-  // Written as the expression of the sync_log_by_status_class index, which yields rows already in id order.
-  if (filter.httpStatusClass !== undefined) where.push(`sync_log.http_status / 100 = ${bind(filter.httpStatusClass)}`);
   if (filter.hideTwoWayChecks) where.push("(sync_log.event_type IS NULL OR sync_log.event_type <> 'manifest')");
   if (filter.errorText) {
     // The explicit IS NOT NULL lets the planner use the partial index of rows with an error.
@@ -157,7 +202,7 @@ export function logQuerySql(query: LogQuery, placeholder: (index: number) => str
     });
     where.push(`${column} IN (${marks.join(", ")})`);
   };
-  add((p) => `sync_log.installation_uid = ${p}`, query.installationUid);
+  add(logOfInstallation, query.installationUid);
   where.push(
     ...logFilterConditions(query, (value) => {
       params.push(value);
@@ -171,7 +216,7 @@ export function logQuerySql(query: LogQuery, placeholder: (index: number) => str
   // committed slightly out of clock order, and the exact created_at test still decides.
   const firstIdFrom = (time: number) => {
     params.push(query.installationUid, time);
-    return `COALESCE((SELECT id FROM sync_log WHERE installation_uid = ${placeholder(params.length - 1)}
+    return `COALESCE((SELECT id FROM sync_log WHERE ${logOfInstallation(placeholder(params.length - 1))}
       AND created_at >= ${placeholder(params.length)} ORDER BY created_at, id LIMIT 1), ${MAX_ID})`;
   };
   if (query.from !== undefined) {

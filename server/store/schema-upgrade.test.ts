@@ -1,6 +1,8 @@
 /**
  * An installation upgraded from the schema before the deliveries queue (migrations 1–4, where sync_log was the
- * queue) keeps its log and its queued work: open requests move into the queue with their lanes, leases and attempts.
+ * queue) keeps its log and its queued work: open requests move into the queue with their lanes, leases and attempts;
+ * its rows, written as JSON text, read back as they were and are found by every filter once the log's indexes hold
+ * installation keys and payloads are stored compactly (migration 8).
  */
 import Database from "better-sqlite3";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -17,7 +19,8 @@ import { openPostgresStore } from "./postgres-store.ts";
 import { openSqliteStore } from "./sqlite-store.ts";
 import { encodeInstallation } from "./rows.ts";
 import { INSTALLATION_COLUMNS, SQL, toDollarParams } from "./statements.ts";
-import type { Store } from "./types.ts";
+import type { LogQuery, Store } from "./types.ts";
+import { planNextBatch } from "../delivery/plan-step.ts";
 
 const secrets = createSecretBox(parseSecretKeys(generateSecretKeySpec()));
 const BEFORE_QUEUE = 4;
@@ -139,6 +142,17 @@ for (const backend of backends) {
         [1, "processing", null],
       ]);
       expect((await store.queryLog({ installationUid: "inst-a", statuses: ["in_flight"], limit: 10 })).map((row) => row.id)).toEqual([5]);
+      const byId = new Map(rows.map((row) => [row.id, row]));
+      for (const [id, , , , , , , , payload, detail] of OLD_ROWS) {
+        expect(byId.get(Number(id))).toMatchObject({ payload: JSON.parse(String(payload)), detail: JSON.parse(String(detail)) });
+      }
+      const ids = async (filter: Partial<LogQuery>) =>
+        (await store!.queryLog({ installationUid: "inst-a", limit: 100, ...filter })).map((row) => row.id);
+      expect(await ids({ userId: "u1" })).toEqual([3, 2, 1]);
+      expect(await ids({ directions: ["personalize"], statuses: ["delivered"] })).toEqual([7]);
+      expect(await ids({ statuses: ["queued"] })).toEqual([8]);
+      expect(await ids({ from: 1000, to: 1001 })).toHaveLength(8);
+      expect(await store.logExtent("inst-a")).toEqual({ rows: 8, oldestAt: 1000 });
       expect(await store.unsettledBacklog()).toBe(4);
       expect(await store.unsettledBacklog("inst-a")).toBe(4);
       expect(await store.getAttempts("inst-a", 7)).toMatchObject([{ attempt: 1, httpStatus: 200, resent: false }]);
@@ -157,11 +171,16 @@ for (const backend of backends) {
       // Settling u1's head hands the lane on to the next request.
       await store.recordAttempt(head, { status: "delivered", httpStatus: 200, latencyMs: 3, responseBody: "{}" }, 5001, "scheduled");
       expect((await store.claimOutbound(10, 6000, 1000, [])).map((row) => row.id)).toEqual([3]);
-      expect(await store.planInbound(10, 6000, (events) => {
+      expect(await planNextBatch(store, 10, 6000, (events) => {
         expect(events.map((event) => event.id)).toEqual([8]);
         return { inbound: [{ id: 8, status: "filtered", userId: "u4", error: "nothing to send", detail: {}, openRequests: 0 }], outbound: [], userStates: [] };
       })).toBe(1);
       expect(await store.expandStaged(100)).toBe(1);
+
+      // Rows written after the upgrade sit beside the old ones, in the same filters.
+      const [finalId] = await store.appendFinal("inst-a", [{ direction: "inbound", status: "rejected", userId: "u1", payload: { big: "x".repeat(500) } }], 7000);
+      expect(await ids({ userId: "u1" })).toEqual([finalId, 3, 2, 1]);
+      expect((await store.getLogRows("inst-a", [finalId]))[0].payload).toEqual({ big: "x".repeat(500) });
     });
   });
 }

@@ -14,6 +14,8 @@ import { startCheckpointer, type Checkpointer } from "./sqlite-checkpointer.ts";
 import { sqliteRunner } from "./sql-runner.ts";
 import { createListeners } from "./listeners.ts";
 import { pruneLog } from "./retention.ts";
+import { decodeJson, decodeJsonText, encodeJson } from "./json-codec.ts";
+import { decodeQueued, planRows, userKey } from "./plan-rows.ts";
 import { createLogReader, type LogQueries } from "./log-reader.ts";
 import { startSqliteReader, type SqliteReader } from "./sqlite-reader.ts";
 import {
@@ -23,7 +25,7 @@ import {
   encodeInstallation,
   type Row,
 } from "./rows.ts";
-import { INSTALLATION_COLUMNS, SQL } from "./statements.ts";
+import { ADD_INSTALLATION_KEY, INSTALLATION_COLUMNS, SQL } from "./statements.ts";
 import { TENANT_SQL, lifecycleRecordOf } from "./tenant-statements.ts";
 import type { SecretBox } from "../security/secret-box.ts";
 import type {
@@ -35,7 +37,7 @@ import type {
   InboundEvent,
   Installation,
   OutboundPlan,
-  PlanLookups,
+  PlanningBatch,
   PlanResult,
   QueuedInbound,
   Store,
@@ -99,6 +101,9 @@ function migrate(db: Database.Database): void {
 
 const json = (value: unknown) => (value === undefined ? null : JSON.stringify(value));
 
+/** Rolls back a plan whose events another store planned first. */
+class PlannedElsewhere extends Error {}
+
 interface QueuedAttempt {
   write(): void;
   row: ClaimedOutbound;
@@ -145,6 +150,7 @@ export class SqliteStore implements Store {
       oldestQueued: p(SQL.oldestQueued),
       markSeen: p("INSERT INTO seen_messages (installation_uid, message_id, seen_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING"),
       insertRow: p(SQL.insertRow),
+      addInstallationKey: p(ADD_INSTALLATION_KEY),
       backlog: p(SQL.backlog),
       installationBacklog: p(SQL.installationBacklog),
       selectQueued: p(SQL.selectQueued),
@@ -152,7 +158,7 @@ export class SqliteStore implements Store {
       upsertClock: p(`INSERT INTO user_state (installation_uid, user_id, attribute_clock) VALUES (?, ?, ?)
           ON CONFLICT (installation_uid, user_id) DO UPDATE SET attribute_clock = excluded.attribute_clock`),
       planInboundRow: p(`UPDATE sync_log SET status = ?, user_id = COALESCE(?, user_id), error = ?, detail = ?,
-          open_requests = ?, updated_at = ? WHERE id = ?`),
+          open_requests = ?, updated_at = ? WHERE id = ? AND status = 'queued'`),
       laneOpen: p(SQL.laneOpen),
       nextDue: p(SQL.nextDue),
       enqueue: p(SQL.enqueue),
@@ -263,13 +269,14 @@ export class SqliteStore implements Store {
   /** Inserts accepted events as queued rows (pushing their ids to `ids`); returns how many were duplicates. */
   private insertAccepted(installationUid: string, events: InboundEvent[], now: number, ids: number[]): number {
     let duplicates = 0;
+    this.statements.addInstallationKey.run(installationUid);
     for (const event of events) {
       const fresh = event.messageId === null || this.statements.markSeen.run(installationUid, event.messageId, now).changes === 1;
       if (!fresh) duplicates += 1;
       const info = this.statements.insertRow.run(
         installationUid, now, now, "inbound", fresh ? "queued" : "deduplicated", event.userId, event.messageId,
-        event.eventType, event.eventName, null, null, fresh ? null : "messageId already received", json(event.payload),
-        json(event.detail),
+        event.eventType, event.eventName, null, null, fresh ? null : "messageId already received", encodeJson(event.payload),
+        encodeJson(event.detail), installationUid,
       );
       ids.push(Number(info.lastInsertRowid));
     }
@@ -289,10 +296,12 @@ export class SqliteStore implements Store {
   async appendFinal(installationUid: string, entries: FinalLogEntry[], now: number): Promise<number[]> {
     const ids: number[] = [];
     this.db.transaction(() => {
+      this.statements.addInstallationKey.run(installationUid);
       for (const e of entries) {
         const info = this.statements.insertRow.run(
           installationUid, now, now, e.direction, e.status, e.userId ?? null, e.messageId ?? null, e.eventType ?? null,
-          e.eventName ?? null, e.httpStatus ?? null, null, e.error ?? null, json(e.payload ?? null), json(e.detail ?? {}),
+          e.eventName ?? null, e.httpStatus ?? null, null, e.error ?? null, encodeJson(e.payload), encodeJson(e.detail ?? {}),
+          installationUid,
         );
         ids.push(Number(info.lastInsertRowid));
       }
@@ -352,63 +361,50 @@ export class SqliteStore implements Store {
     return row ? Number(row.unauthenticated) : 0;
   }
 
-  async planInbound(limit: number, now: number, plan: (events: QueuedInbound[], lookups: PlanLookups) => PlanResult): Promise<number> {
-    const changed = new Map<string, number[]>();
-    const note = (installationUid: string, id: number) => {
-      const list = changed.get(installationUid) ?? [];
-      list.push(id);
-      changed.set(installationUid, list);
-    };
-    const planned = this.db.transaction(() => {
-      const rows = this.statements.selectQueued.all(limit) as Row[];
-      if (rows.length === 0) return 0;
-      const events: QueuedInbound[] = rows.map((r) => ({
-        id: Number(r.id),
-        installationUid: String(r.installation_uid),
-        createdAt: Number(r.created_at),
-        payload: JSON.parse(String(r.payload)),
-        detail: JSON.parse(String(r.detail ?? "{}")),
-      }));
-      const installations = new Map<string, Installation | null>();
-      const result = plan(events, {
-        installation: (uid) => {
-          if (!installations.has(uid)) {
-            const row = this.statements.getInstallation.get(uid) as Row | undefined;
-            installations.set(uid, row ? decodeInstallation(row, this.secrets) : null);
-          }
-          return installations.get(uid)!;
-        },
-        attributeClock: (installationUid, userId) => {
+  async nextPlanningBatch(limit: number): Promise<PlanningBatch | null> {
+    const rows = this.statements.selectQueued.all(limit) as Row[];
+    if (rows.length === 0) return null;
+    const events = rows.map(decodeQueued);
+    const installations = new Map<string, Installation | null>();
+    for (const uid of new Set(events.map((event) => event.installationUid))) {
+      const row = this.statements.getInstallation.get(uid) as Row | undefined;
+      installations.set(uid, row ? decodeInstallation(row, this.secrets) : null);
+    }
+    const clocks = new Map<string, Record<string, string>>();
+    return {
+      events,
+      installation: (uid) => installations.get(uid) ?? null,
+      readClocks: async (users) => {
+        for (const [installationUid, userId] of users) {
           const row = this.statements.selectClock.get(installationUid, userId) as Row | undefined;
-          return row ? (JSON.parse(String(row.attribute_clock)) as Record<string, string>) : {};
-        },
-      });
-      const outboundIdsByEvent = new Map<number, number[]>();
-      for (const out of result.outbound) {
-        const id = this.insertOutbound(out, now);
-        note(out.installationUid, id);
-        for (const eventId of out.eventIds) {
-          const list = outboundIdsByEvent.get(eventId) ?? [];
-          list.push(id);
-          outboundIdsByEvent.set(eventId, list);
+          clocks.set(userKey(installationUid, userId), row ? (JSON.parse(String(row.attribute_clock)) as Record<string, string>) : {});
         }
-      }
-      const installationOf = new Map(events.map((e) => [e.id, e.installationUid]));
-      for (const inbound of result.inbound) {
-        const outboundIds = outboundIdsByEvent.get(inbound.id) ?? [];
-        this.statements.planInboundRow.run(
-          inbound.status, inbound.userId, inbound.error, json({ ...inbound.detail, outboundIds }), inbound.openRequests,
-          now, inbound.id,
-        );
-        note(installationOf.get(inbound.id)!, inbound.id);
-      }
-      for (const state of result.userStates) {
-        this.statements.upsertClock.run(state.installationUid, state.userId, json(state.attributeClock));
-      }
-      return rows.length;
-    })();
+      },
+      attributeClock: (installationUid, userId) => clocks.get(userKey(installationUid, userId)),
+      commit: async (plan, now) => this.commitPlan(events, plan, now),
+      release: async () => {},
+    };
+  }
+
+  /** Nothing is written when another store planned any of the events since they were read. */
+  private commitPlan(events: QueuedInbound[], plan: PlanResult, now: number): number {
+    let changed = new Map<string, number[]>();
+    try {
+      this.db.transaction(() => {
+        const rows = planRows(events, plan, plan.outbound.map((out) => this.insertOutbound(out, now)));
+        for (const row of rows.inbound) {
+          const { changes } = this.statements.planInboundRow.run(row.status, row.userId, row.error, row.detail, row.openRequests, now, row.id);
+          if (changes === 0) throw new PlannedElsewhere();
+        }
+        for (const state of rows.clocks) this.statements.upsertClock.run(state.installationUid, state.userId, state.clock);
+        changed = rows.changed;
+      })();
+    } catch (error) {
+      if (error instanceof PlannedElsewhere) return 0;
+      throw error;
+    }
     for (const [installationUid, ids] of changed) this.emit(installationUid, ids);
-    return planned;
+    return events.length;
   }
 
   async enqueueOutbound(plans: OutboundPlan[], now: number): Promise<number[]> {
@@ -421,9 +417,10 @@ export class SqliteStore implements Store {
   private insertOutbound(out: OutboundPlan, now: number): number {
     const laneOpen = this.statements.laneOpen.get(out.installationUid, out.direction, out.userId) !== undefined;
     const request = json(out.request);
+    this.statements.addInstallationKey.run(out.installationUid);
     const info = this.statements.insertRow.run(
       out.installationUid, now, now, out.direction, "pending", out.userId, out.messageId, out.eventType, out.eventName,
-      null, null, null, request, json({ ...out.detail, eventIds: out.eventIds }),
+      null, null, null, encodeJson(out.request), encodeJson({ ...out.detail, eventIds: out.eventIds }), out.installationUid,
     );
     const id = Number(info.lastInsertRowid);
     this.statements.enqueue.run(
@@ -522,9 +519,10 @@ export class SqliteStore implements Store {
         const row = this.statements.retryable.get(installationUid, id) as Row | undefined;
         if (!row) continue;
         this.statements.requeue.run(now, id);
-        const eventIds = ((JSON.parse(String(row.detail ?? "{}")) as { eventIds?: number[] }).eventIds ?? []);
+        const eventIds = ((decodeJson(row.detail) ?? {}) as { eventIds?: number[] }).eventIds ?? [];
         this.statements.enqueue.run(
-          id, installationUid, row.direction, row.user_id, row.created_at, row.attempt, now, row.payload, json(eventIds),
+          id, installationUid, row.direction, row.user_id, row.created_at, row.attempt, now, decodeJsonText(row.payload),
+          json(eventIds),
         );
         for (const eventId of eventIds) this.statements.reopenInbound.run(now, eventId, installationUid);
         requeued.push(id);

@@ -3,13 +3,16 @@
  * for PostgreSQL. Statements only one store runs (SQLite's row-at-a-time forms, PostgreSQL's multi-row and SKIP
  * LOCKED ones) live in that store; the fragments both forms share (settling an event, handing a lane on) are here.
  */
-import { LOG_ROW_SELECT, PRUNABLE_STATUSES_SQL } from "./rows.ts";
+import { LOG_ROW_SELECT, logOfInstallation, PRUNABLE_STATUSES_SQL } from "./rows.ts";
 
 /** Rewrites each `?` as `$1`, `$2`, … (the statements here hold no `?` inside string literals). */
 export function toDollarParams(sql: string): string {
   let index = 0;
   return sql.replace(/\?/g, () => `$${++index}`);
 }
+
+/** Gives an installation its log key before its first row is written; binds the uid. */
+export const ADD_INSTALLATION_KEY = "INSERT INTO installation_keys (uid) VALUES (?) ON CONFLICT (uid) DO NOTHING";
 
 /** The installations columns in the order `upsertInstallation` binds them. */
 export const INSTALLATION_COLUMNS = [
@@ -102,7 +105,7 @@ export const SQL = {
   deleteInstallation: [
     "DELETE FROM inbound_staged WHERE installation_uid = ?",
     "DELETE FROM deliveries WHERE installation_uid = ?",
-    "DELETE FROM sync_log WHERE installation_uid = ?",
+    `DELETE FROM sync_log WHERE ${logOfInstallation("?")}`,
     "DELETE FROM delivery_attempts WHERE installation_uid = ?",
     "DELETE FROM seen_messages WHERE installation_uid = ?",
     "DELETE FROM user_state WHERE installation_uid = ?",
@@ -111,7 +114,9 @@ export const SQL = {
     "DELETE FROM ingest_refusals WHERE installation_uid = ?",
     "DELETE FROM installations WHERE uid = ?",
   ],
-  insertRow: `INSERT INTO sync_log (${INSERT_ROW_COLUMNS.join(", ")}) VALUES (${INSERT_ROW_COLUMNS.map(() => "?").join(", ")})`,
+  /** Binds the INSERT_ROW_COLUMNS, then the installation uid again (for its key). */
+  insertRow: `INSERT INTO sync_log (${INSERT_ROW_COLUMNS.join(", ")}, installation_key)
+      VALUES (${INSERT_ROW_COLUMNS.map(() => "?").join(", ")}, (SELECT id FROM installation_keys WHERE uid = ?))`,
   /**
    * Accepted events not yet settled, staged ones included: while Personalize is slow they pile up as processing or
    * pending_retry.
@@ -156,13 +161,13 @@ export const SQL = {
   reopenInbound: `UPDATE sync_log SET open_requests = open_requests + 1, status = 'processing', updated_at = ?
       WHERE id = ? AND installation_uid = ?`,
   attempts: "SELECT * FROM delivery_attempts WHERE installation_uid = ? AND log_id = ? ORDER BY attempt",
-  rowCount: "SELECT count(*) AS n FROM sync_log WHERE installation_uid = ?",
-  oldestRow: "SELECT created_at FROM sync_log WHERE installation_uid = ? ORDER BY created_at LIMIT 1",
+  rowCount: `SELECT count(*) AS n FROM sync_log WHERE ${logOfInstallation("?")}`,
+  oldestRow: `SELECT created_at FROM sync_log WHERE ${logOfInstallation("?")} ORDER BY created_at LIMIT 1`,
   installationsForPrune: "SELECT uid, configuration FROM installations",
-  pruneOld: `DELETE FROM sync_log WHERE id IN (SELECT id FROM sync_log WHERE installation_uid = ? AND created_at < ?
+  pruneOld: `DELETE FROM sync_log WHERE id IN (SELECT id FROM sync_log WHERE ${logOfInstallation("?")} AND created_at < ?
       AND status IN ${PRUNABLE_STATUSES_SQL} LIMIT ${PRUNE_BATCH})`,
-  capBoundary: "SELECT id FROM sync_log WHERE installation_uid = ? ORDER BY id DESC LIMIT 1 OFFSET ?",
-  pruneOverCap: `DELETE FROM sync_log WHERE id IN (SELECT id FROM sync_log WHERE installation_uid = ? AND id <= ?
+  capBoundary: `SELECT id FROM sync_log WHERE ${logOfInstallation("?")} ORDER BY id DESC LIMIT 1 OFFSET ?`,
+  pruneOverCap: `DELETE FROM sync_log WHERE id IN (SELECT id FROM sync_log WHERE ${logOfInstallation("?")} AND id <= ?
       AND status IN ${PRUNABLE_STATUSES_SQL} LIMIT ${PRUNE_BATCH})`,
   pruneAttempts: `DELETE FROM delivery_attempts WHERE installation_uid = ?
       AND NOT EXISTS (SELECT 1 FROM sync_log WHERE sync_log.id = delivery_attempts.log_id)`,

@@ -14,12 +14,14 @@ import { describePostgres, usePostgresDatabase } from "../testing/postgres-suite
 import { DEDUPLICATION_WINDOW_MS } from "./migrations.ts";
 import { openPostgresStore } from "./postgres-store.ts";
 import { openSqliteStore } from "./sqlite-store.ts";
+import { planNextBatch } from "../delivery/plan-step.ts";
 import type {
   AttemptOutcome,
   ChangeNotice,
   InboundEvent,
   Installation,
   PlanLookups,
+  PlanningBatch,
   PlanResult,
   QueuedInbound,
   Store,
@@ -147,7 +149,7 @@ for (const backend of backends) {
     const planned = async (uid: string, users: string[], now = 1000) => {
       await store.saveInstallation(installationFor(uid), null);
       await store.acceptInbound(uid, users.map((user, i) => event(user, `${uid}-${user}-${i}`, { seq: i })), now);
-      return store.planInbound(100, now, planEach);
+      return planNextBatch(store, 100, now, planEach);
     };
     const rowsOf = (uid: string, direction: "inbound" | "personalize") =>
       store.queryLog({ installationUid: uid, directions: [direction], limit: 1000 });
@@ -267,11 +269,11 @@ for (const backend of backends) {
       await store.acceptInbound("inst-a", [event("u1", "a"), event("u2", "b"), event("u1", "c"), event(null, "d")], 1000);
       await store.acceptInbound("inst-gone", [event("u1", "e")], 1000);
       const seen: QueuedInbound[] = [];
-      expect(await store.planInbound(2, 1500, (events, lookups) => (seen.push(...events), planEach(events, lookups)))).toBe(2);
+      expect(await planNextBatch(store, 2, 1500, (events, lookups) => (seen.push(...events), planEach(events, lookups)))).toBe(2);
       expect(seen.map((queued) => queued.payload.messageId)).toEqual(["a", "b"]);
       expect(seen[0]).toMatchObject({ installationUid: "inst-a", createdAt: 1000, detail: { source: "test" } });
-      expect(await store.planInbound(100, 1500, planEach)).toBe(3);
-      expect(await store.planInbound(100, 1500, planEach)).toBe(0);
+      expect(await planNextBatch(store, 100, 1500, planEach)).toBe(3);
+      expect(await planNextBatch(store, 100, 1500, planEach)).toBe(0);
       // Planned is not delivered: the three events with a request still count; the two filtered ones do not.
       expect(await store.unsettledBacklog()).toBe(3);
 
@@ -289,11 +291,28 @@ for (const backend of backends) {
 
       await store.acceptInbound("inst-a", [event("u1", "f")], 2000);
       let clock: Record<string, string> = {};
-      await store.planInbound(100, 2000, (events, lookups) => {
+      await planNextBatch(store, 100, 2000, (events, lookups) => {
         clock = lookups.attributeClock("inst-a", "u1");
         return planEach(events, lookups);
       });
       expect(clock).toEqual({ last: String(byMessage.get("c")!.id) });
+    });
+
+    it("commits each event's plan once when two stores plan the same events", async () => {
+      await store.saveInstallation(installationFor("inst-a"), null);
+      await store.acceptInbound("inst-a", [event("u1", "p1"), event("u2", "p2")], 1000);
+      const other = await open();
+      const planOf = (batch: PlanningBatch) => planEach(batch.events, { installation: batch.installation, attributeClock: () => ({}) });
+      const first = await store.nextPlanningBatch(10);
+      // PostgreSQL: the first batch holds the planning lock, so the other store has nothing to plan meanwhile.
+      // SQLite: both read the events; the first commit wins and the other writes nothing.
+      const second = await other.nextPlanningBatch(10);
+      expect(second === null).toBe(store.kind === "postgres");
+      if (second) expect(await second.commit(planOf(second), 1000)).toBe(2);
+      expect(await first!.commit(planOf(first!), 1000)).toBe(second ? 0 : 2);
+      expect((await rowsOf("inst-a", "personalize")).map((row) => row.messageId)).toEqual(["p2", "p1"]);
+      expect((await rowsOf("inst-a", "inbound")).map((row) => row.detail.outboundIds)).toHaveLength(2);
+      expect(await store.nextPlanningBatch(10)).toBeNull();
     });
 
     it("claims due rows only, up to the limit, skipping excluded installations, and leases them", async () => {
@@ -512,7 +531,7 @@ for (const backend of backends) {
     it("removes the attempts of pruned rows", async () => {
       await store.saveInstallation(installationFor("inst-a", { days: 1, maxRows: 1000 }), null);
       await store.acceptInbound("inst-a", [event("u1", "m1")], 0);
-      await store.planInbound(10, 0, planEach);
+      await planNextBatch(store, 10, 0, planEach);
       const [row] = await store.claimOutbound(10, 0, 1000, []);
       await store.recordAttempt(row, delivered(), 0, "scheduled");
       expect(await store.getAttempts("inst-a", row.id)).toHaveLength(1);
@@ -547,7 +566,7 @@ for (const backend of backends) {
       await waitFor("inst-a", [accepted.id]);
       const final = await store.appendFinal("inst-b", [{ direction: "inbound", status: "rejected" }], 1000);
       await waitFor("inst-b", final);
-      await store.planInbound(10, 1000, planEach);
+      await planNextBatch(store, 10, 1000, planEach);
       const [outbound] = await rowsOf("inst-a", "personalize");
       await waitFor("inst-a", [outbound.id]);
       const [claimed] = await store.claimOutbound(10, 1000, 1000, []);

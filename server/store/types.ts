@@ -127,10 +127,33 @@ export interface UserStateUpdate {
   attributeClock: Record<string, string>;
 }
 
-/** Synchronous reads the planner needs while the store holds its transaction. */
+/** The synchronous reads the planner needs, answered from what was read for its batch. */
 export interface PlanLookups {
   installation(uid: string): Installation | null;
   attributeClock(installationUid: string, userId: string): Record<string, string>;
+}
+
+/**
+ * Accepted events read for planning (oldest first), what planning them needs, and how to commit their plan. The
+ * plan is committed in one transaction; on PostgreSQL the batch holds the planning lock from the read to the
+ * commit, on SQLite the commit writes nothing if another store planned any of the events first. Either `commit`
+ * or `release` ends it.
+ */
+export interface PlanningBatch {
+  events: QueuedInbound[];
+  /** The installation of an event; null once it was deleted. */
+  installation(uid: string): Installation | null;
+  /** Reads the attribute clocks of these users (installation uid, user id) for `attributeClock`. */
+  readClocks(users: ReadonlyArray<readonly [installationUid: string, userId: string]>): Promise<void>;
+  /** A clock read by `readClocks` ({} for a user without one); undefined for one not read. */
+  attributeClock(installationUid: string, userId: string): Record<string, string> | undefined;
+  /**
+   * Writes the plan atomically: each event's status and detail, its requests (logged and queued in their lanes)
+   * and the users' clocks. Returns how many events it planned: all of them, or 0 when another store had.
+   */
+  commit(plan: PlanResult, now: number): Promise<number>;
+  /** Leaves the events unplanned (planning them failed). */
+  release(): Promise<void>;
 }
 
 export interface PlanResult {
@@ -301,10 +324,10 @@ export interface DeliveryQueue {
   /** When the oldest accepted event not yet planned (staged or queued) was received; null when there is none. */
   oldestUnplanned(): Promise<number | null>;
   /**
-   * Claims up to `limit` queued inbound events (oldest first), hands them with the current attribute clocks to
-   * `plan`, and commits the plan atomically. Returns how many events were planned.
+   * Up to `limit` queued inbound events, oldest first, to plan; null when there are none, or (PostgreSQL) while
+   * another process plans.
    */
-  planInbound(limit: number, now: number, plan: (events: QueuedInbound[], lookups: PlanLookups) => PlanResult): Promise<number>;
+  nextPlanningBatch(limit: number): Promise<PlanningBatch | null>;
   /** Queues outbound requests that no inbound event produced (the two-way sync's Segment calls); returns their ids. */
   enqueueOutbound(plans: OutboundPlan[], now: number): Promise<number[]>;
   /** Claims due requests (and those whose lease expired, marked `resent`) and leases them. */

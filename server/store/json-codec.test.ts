@@ -1,0 +1,37 @@
+import { describe, expect, it } from "vitest";
+import { decodeJson, decodeJsonText, encodeJson } from "./json-codec.ts";
+
+const event = {
+  type: "track",
+  userId: "user-004211",
+  anonymousId: "anon-9f3k2l1m0n",
+  event: "Order Completed",
+  properties: { revenue: 129.5, currency: "USD", order_id: "ord-88121", coupon: null },
+  messageId: "node-next-1767225600000-k2j3h4g5",
+  context: { library: { name: "@segment/analytics-node", version: "3.1.0" }, ip: "203.0.113.7", locale: "en-US" },
+  integrations: {},
+  timestamp: "2026-01-01T00:00:00.000Z",
+};
+
+describe("json codec", () => {
+  it("gives back the exact JSON text of every value it stored", () => {
+    for (const value of [event, { a: 1 }, [], "ü😀", 0, true, { nested: { text: "x".repeat(5000) } }]) {
+      expect(decodeJsonText(encodeJson(value))).toBe(JSON.stringify(value));
+      expect(decodeJson(encodeJson(value))).toEqual(value);
+    }
+    expect(encodeJson(null)).toBeNull();
+    expect(encodeJson(undefined)).toBeNull();
+    expect(decodeJson(null)).toBeNull();
+  });
+
+  it("stores a typical event in well under half its JSON size, and short values as their text", () => {
+    expect(encodeJson(event)!.length).toBeLessThan(JSON.stringify(event).length / 2);
+    expect(encodeJson({ source: "webhook" })!.toString()).toBe('{"source":"webhook"}');
+  });
+
+  it("reads JSON text written before compact storage, as text or as bytes", () => {
+    expect(decodeJson('{"plan":"pro"}')).toEqual({ plan: "pro" });
+    expect(decodeJson(Buffer.from('{"plan":"pro"}'))).toEqual({ plan: "pro" });
+    expect(decodeJson(new Uint8Array(Buffer.from("[1,2]")))).toEqual([1, 2]);
+  });
+});

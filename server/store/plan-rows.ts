@@ -1,0 +1,68 @@
+/**
+ * What committing a plan writes besides the requests themselves, worked out once for both stores: each planned
+ * event's row (its detail naming the requests made for it), one clock per user (the last one planned), and the
+ * rows each installation sees changed.
+ */
+import { decodeJson, encodeJson } from "./json-codec.ts";
+import type { Row } from "./rows.ts";
+import type { PlanResult, QueuedInbound } from "./types.ts";
+
+export interface PlannedInboundRow {
+  id: number;
+  status: string;
+  userId: string | null;
+  error: string | null;
+  detail: Buffer | null;
+  openRequests: number;
+}
+
+export const userKey = (installationUid: string, userId: string) => `${installationUid}\u0000${userId}`;
+
+/** `outboundIds[i]` is the id the store gave `plan.outbound[i]`. */
+export function planRows(events: QueuedInbound[], plan: PlanResult, outboundIds: readonly number[]) {
+  const changed = new Map<string, number[]>();
+  const note = (installationUid: string, id: number) => {
+    const ids = changed.get(installationUid);
+    if (ids) ids.push(id);
+    else changed.set(installationUid, [id]);
+  };
+  const outboundIdsByEvent = new Map<number, number[]>();
+  plan.outbound.forEach((out, index) => {
+    note(out.installationUid, outboundIds[index]);
+    for (const eventId of out.eventIds) {
+      const ids = outboundIdsByEvent.get(eventId);
+      if (ids) ids.push(outboundIds[index]);
+      else outboundIdsByEvent.set(eventId, [outboundIds[index]]);
+    }
+  });
+  const installationOf = new Map(events.map((event) => [event.id, event.installationUid]));
+  const inbound = plan.inbound.map((row): PlannedInboundRow => {
+    note(installationOf.get(row.id)!, row.id);
+    return {
+      id: row.id,
+      status: row.status,
+      userId: row.userId,
+      error: row.error,
+      detail: encodeJson({ ...row.detail, outboundIds: outboundIdsByEvent.get(row.id) ?? [] }),
+      openRequests: row.openRequests,
+    };
+  });
+  const clocks = [...new Map(plan.userStates.map((state) => [userKey(state.installationUid, state.userId), state])).values()].map(
+    (state) => ({ installationUid: state.installationUid, userId: state.userId, clock: JSON.stringify(state.attributeClock) }),
+  );
+  return { inbound, clocks, changed };
+}
+
+export function decodeQueued(row: Row): QueuedInbound {
+  return {
+    id: Number(row.id),
+    installationUid: String(row.installation_uid),
+    createdAt: Number(row.created_at),
+    payload: decodeJsonRecord(row.payload),
+    detail: decodeJsonRecord(row.detail),
+  };
+}
+
+function decodeJsonRecord(stored: unknown): Record<string, unknown> {
+  return (decodeJson(stored) ?? {}) as Record<string, unknown>;
+}
