@@ -6,6 +6,7 @@ const DAY = 24 * HOUR;
 
 describe("summary buckets", () => {
   it.each([
+    [3 * 60_000, 5_000],
     [HOUR, 60_000],
     [DAY, HOUR],
     [7 * DAY, 3 * HOUR],

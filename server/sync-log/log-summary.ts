@@ -48,10 +48,10 @@ export interface LogSummary {
 }
 
 const DAY_MS = 86_400_000;
-const BUCKET_SIZES_MS = [60_000, 300_000, 900_000, 3_600_000, 3 * 3_600_000, 6 * 3_600_000, 12 * 3_600_000, DAY_MS];
+const BUCKET_SIZES_MS = [5_000, 10_000, 30_000, 60_000, 300_000, 900_000, 3_600_000, 3 * 3_600_000, 6 * 3_600_000, 12 * 3_600_000, DAY_MS];
 const MAX_BUCKETS = 60;
 /** The shortest period a fitted chart spans. */
-const FIT_MIN_SPAN_MS = 15 * 60_000;
+const FIT_MIN_SPAN_MS = 3 * 60_000;
 const TOP_GROUPS = 10;
 const SAMPLES = 3;
 
@@ -94,8 +94,8 @@ export async function summarizeLog(store: Store, installationUid: string, filter
   ]);
   let aggregates = periodAggregates;
   // Nothing was logged before the first active bucket: the counts stay, the buckets are cut finer over the active
-  // span (twice at most: the first pass finds the 30-minute bucket, the second the minute).
-  for (let pass = 0; period.fitToData && pass < 2; pass++) {
+  // span (three passes at most: from a day's 30-minute buckets to the minute, then to seconds).
+  for (let pass = 0; period.fitToData && pass < 3; pass++) {
     const firstActive = Math.min(...aggregates.buckets.map((bucket) => bucket.start));
     const fitted = Math.max(from, to - Math.max(FIT_MIN_SPAN_MS, (to - firstActive) * 1.1));
     if (!Number.isFinite(firstActive) || fitted <= from) break;

@@ -85,7 +85,12 @@ function chartSpanText(summary: LogSummary): string {
 }
 
 function chartData(summary: LogSummary) {
-  const time = new Intl.DateTimeFormat("en", summary.bucketMs >= 86_400_000 ? { month: "short", day: "numeric" } : { hour: "2-digit", minute: "2-digit", hour12: false });
+  const time = new Intl.DateTimeFormat(
+    "en",
+    summary.bucketMs >= 86_400_000
+      ? { month: "short", day: "numeric" }
+      : { hour: "2-digit", minute: "2-digit", ...(summary.bucketMs < 60_000 ? { second: "2-digit" } : {}), hour12: false },
+  );
   return summary.buckets.map((bucket) => ({
     time: time.format(bucket.start),
     received: bucket.received,
