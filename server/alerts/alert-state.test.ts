@@ -12,7 +12,7 @@ import { TEST_POSTGRES_URL } from "../testing/postgres.ts";
 import { describePostgres } from "../testing/postgres-suite.ts";
 import { ALERT_HISTORY_LIMIT } from "../store/alert-state-store.ts";
 import { startAlertMonitor, type AlertMonitor, type InstallationAlerts } from "./alert-monitor.ts";
-import { startNoticeReceiver, type NoticeReceiver } from "./notice-receiver.ts";
+import { failureRateAlerts, startNoticeReceiver, type NoticeReceiver } from "../testing/notice-receiver.ts";
 
 const cleanups: Array<() => Promise<unknown> | void> = [];
 afterEach(async () => {
@@ -34,13 +34,7 @@ async function setUp(databaseUrl?: string): Promise<Setup> {
   const installation = await stack.install({
     configuration: {
       ...MAPPED_CONFIGURATION,
-      alerts: {
-        webhookUrl: receiver.url,
-        failureRate: { enabled: true, percent: 20, windowMinutes: 60 },
-        deadLetters: { enabled: false },
-        oldestPending: { enabled: false, minutes: 30 },
-        noEvents: { enabled: false, hours: 24 },
-      },
+      alerts: failureRateAlerts(receiver.url),
     },
   });
   const monitor = () => {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually, startTestStack, type TestInstallation, type TestStack } from "../testing/harness.ts";
 import { getJson, MAPPED_CONFIGURATION, sendEvents, settled } from "../sync-log/test-support.ts";
 import type { InstallationAlerts } from "./alert-monitor.ts";
-import { startNoticeReceiver, type NoticeReceiver } from "./notice-receiver.ts";
+import { failureRateAlerts, startNoticeReceiver, type NoticeReceiver } from "../testing/notice-receiver.ts";
 
 let receiver: NoticeReceiver;
 let notices: NoticeReceiver["notices"];
@@ -16,13 +16,7 @@ beforeAll(async () => {
   installation = await stack.install({
     configuration: {
       ...MAPPED_CONFIGURATION,
-      alerts: {
-        webhookUrl: receiver.url,
-        failureRate: { enabled: true, percent: 20, windowMinutes: 60 },
-        deadLetters: { enabled: false },
-        oldestPending: { enabled: false, minutes: 30 },
-        noEvents: { enabled: false, hours: 24 },
-      },
+      alerts: failureRateAlerts(receiver.url),
     },
   });
 });

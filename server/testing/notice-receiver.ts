@@ -24,3 +24,14 @@ export async function startNoticeReceiver(): Promise<NoticeReceiver> {
   const host = `127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
   return { host, url: `http://${host}/slack`, notices, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
+
+/** Alert rules with only the failure-rate rule on (over 20 % in 60 min), notifying `webhookUrl`. */
+export function failureRateAlerts(webhookUrl: string) {
+  return {
+    webhookUrl,
+    failureRate: { enabled: true, percent: 20, windowMinutes: 60 },
+    deadLetters: { enabled: false },
+    oldestPending: { enabled: false, minutes: 30 },
+    noEvents: { enabled: false, hours: 24 },
+  };
+}
