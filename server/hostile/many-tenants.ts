@@ -34,6 +34,8 @@ export interface ManyTenantResult {
   cross_tenant_effects: number;
   noisy_neighbour_503s: number;
   noisy_neighbour_ack_p99_ratio: number;
+  /** The quiet tenant's ack p99 before and during the flood, behind the ratio. */
+  noisy_neighbour_ack_p99_ms: { before: number; during: number };
   healthz_p99_ms_under_abuse: number;
   /** The same per abuse, to see which one costs the others. */
   healthz_p99_ms_by_abuse: Record<string, number>;
@@ -233,6 +235,7 @@ export async function runManyTenants(options: ManyTenantOptions): Promise<ManyTe
       cross_tenant_effects: crossTenant,
       noisy_neighbour_503s,
       noisy_neighbour_ack_p99_ratio,
+      noisy_neighbour_ack_p99_ms: { before: round(percentile(before.acksMs, 0.99)), during: round(percentile(during.acksMs, 0.99)) },
       healthz_p99_ms_under_abuse: round(abuse.healthzP99Ms),
       healthz_p99_ms_by_abuse: abuse.byPhase,
       rss_peak_mb_under_abuse: round(abuse.rssPeakMb),

@@ -67,6 +67,7 @@ export function summarize(results: HostileResults) {
     cross_tenant_effects: tenants.cross_tenant_effects,
     noisy_neighbour_503s: tenants.noisy_neighbour_503s,
     noisy_neighbour_ack_p99_ratio: tenants.noisy_neighbour_ack_p99_ratio,
+    noisy_neighbour_ack_p99_ms: tenants.noisy_neighbour_ack_p99_ms,
     healthz_p99_ms_under_abuse: tenants.healthz_p99_ms_under_abuse,
     healthz_p99_ms_by_abuse: tenants.healthz_p99_ms_by_abuse,
     rss_peak_mb_under_abuse: tenants.rss_peak_mb_under_abuse,
@@ -142,7 +143,10 @@ export function formatReport(results: HostileResults, summary: HostileSummary): 
     table(`Many tenants (${summary.tenants} installations on one server)`, ["metric", "value"], [
       ["cross_tenant_effects", n(summary.cross_tenant_effects)],
       ["noisy_neighbour_503s", n(summary.noisy_neighbour_503s)],
-      ["noisy_neighbour_ack_p99_ratio", String(summary.noisy_neighbour_ack_p99_ratio)],
+      [
+        "noisy_neighbour_ack_p99_ratio",
+        `${summary.noisy_neighbour_ack_p99_ratio} (${summary.noisy_neighbour_ack_p99_ms.during} ms during ÷ ${summary.noisy_neighbour_ack_p99_ms.before} ms before)`,
+      ],
       ["healthz_p99_ms_under_abuse", `${summary.healthz_p99_ms_under_abuse} ms (${Object.entries(tenants.healthz_p99_ms_by_abuse).map(([phase, ms]) => `${phase} ${ms}`).join(", ")})`],
       ["rss_peak_mb_under_abuse", `${summary.rss_peak_mb_under_abuse} MB`],
       ["rows_written_by_unauthenticated_requests", n(summary.rows_written_by_unauthenticated_requests)],
