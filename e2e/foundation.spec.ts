@@ -62,6 +62,9 @@ test.describe("the app inside the Contentstack host simulator", () => {
     await projectUid.fill("not-a-project");
     await expect(page.locator("#save-button")).toBeDisabled();
     await expect(page.locator("#validity-message")).toContainText("24-character");
+    // The field's own message waits until the field is left, so typing is not interrupted in red.
+    await expect(app.locator("#personalize-project-uid-error")).toHaveCount(0);
+    await projectUid.blur();
     await expect(app.locator("#personalize-project-uid-error")).toContainText("24-character");
     await projectUid.fill(DEV_PROJECT_UID);
     await expect(page.locator("#save-button")).toBeEnabled();

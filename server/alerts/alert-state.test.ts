@@ -58,14 +58,14 @@ const identifies = (prefix: string, count: number) =>
 async function failureWindow({ stack, installation }: Setup): Promise<void> {
   for (const user of ["fault-0", "fault-1", "fault-2"]) stack.personalize.addFault({ kind: "status", status: 400, userUid: user });
   await sendEvents(stack, installation, identifies("fault", 10));
-  await settled(installation);
+  await settled(installation, undefined, 10);
 }
 
 /** Healthy traffic brings the rate to 3 of 30 = 10 %. */
 async function recovery({ stack, installation }: Setup): Promise<void> {
   stack.personalize.clearFaults();
   await sendEvents(stack, installation, identifies("healthy", 20));
-  await settled(installation);
+  await settled(installation, undefined, 30);
 }
 
 const databases: Array<[string, string | undefined]> = [["SQLite", undefined]];

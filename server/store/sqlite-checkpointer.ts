@@ -9,12 +9,14 @@
  * head only when a write begins with every frame already copied back, and with writes arriving during each
  * checkpoint that never happens (measured: 3 GB in 180 s of the hostile soak). So once the file passes
  * `truncateAboveBytes` the thread runs a TRUNCATE checkpoint, waiting at most TRUNCATE_BUSY_MS for readers: writers
- * pause for that long at worst, and if a long read holds on, the next interval tries again.
+ * pause for that long at worst, and if a long read holds on, it tries again TRUNCATE_BACKOFF_INTERVALS later.
  */
 import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
 
 const TRUNCATE_BUSY_MS = 50;
+/** After a TRUNCATE that a reader blocked, intervals before the next try: writers pause at most 50 ms in ten. */
+const TRUNCATE_BACKOFF_INTERVALS = 10;
 
 const CHECKPOINT_THREAD = `
 const { parentPort, workerData } = require("node:worker_threads");
@@ -24,12 +26,16 @@ const db = new Database(workerData.path, { fileMustExist: true });
 db.pragma("busy_timeout = 5000");
 db.pragma("journal_size_limit = " + workerData.journalSizeLimit);
 const walSize = () => statSync(workerData.path + "-wal", { throwIfNoEntry: false })?.size ?? 0;
+let truncateAfter = 0;
 const timer = setInterval(() => {
   try {
     db.pragma("wal_checkpoint(PASSIVE)");
-    if (walSize() > workerData.truncateAboveBytes) {
+    if (walSize() > workerData.truncateAboveBytes && Date.now() >= truncateAfter) {
       db.pragma("busy_timeout = " + workerData.truncateBusyMs);
-      try { db.pragma("wal_checkpoint(TRUNCATE)"); } finally { db.pragma("busy_timeout = 5000"); }
+      let busy;
+      try { busy = db.pragma("wal_checkpoint(TRUNCATE)")[0].busy; } finally { db.pragma("busy_timeout = 5000"); }
+      // A long read held on: writers were paused while we waited, so leave them be for a while.
+      if (busy) truncateAfter = Date.now() + workerData.truncateBackoffMs;
     }
   } catch (error) { parentPort.postMessage({ error: String(error) }); }
 }, workerData.intervalMs);
@@ -55,6 +61,7 @@ export function startCheckpointer(
       journalSizeLimit: options.journalSizeLimit,
       truncateAboveBytes: options.truncateAboveBytes,
       truncateBusyMs: TRUNCATE_BUSY_MS,
+      truncateBackoffMs: TRUNCATE_BACKOFF_INTERVALS * options.intervalMs,
     },
   });
   worker.unref();

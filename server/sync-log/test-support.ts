@@ -35,11 +35,16 @@ export async function listAll(installation: TestInstallation, query = ""): Promi
 
 /** Waits until no row of the installation is queued or being delivered. */
 /** Waits until every accepted event is in the log and nothing is open, then lists the rows. */
-export async function settled(installation: TestInstallation, timeoutMs = 30_000): Promise<LogItem[]> {
+/**
+ * Waits until nothing is pending, and with `received` until that many events have been received: the summary's
+ * staged count and its log counts are two reads, so an event moving from one to the other between them can make a
+ * summary show nothing pending for an instant.
+ */
+export async function settled(installation: TestInstallation, timeoutMs = 30_000, received?: number): Promise<LogItem[]> {
   await eventually(
     async () => {
       const { funnel, requests } = await getJson<LogSummary>(installation, "/api/log/summary");
-      return funnel.pending === 0 && requests.pending === 0;
+      return funnel.pending === 0 && requests.pending === 0 && (received === undefined || funnel.received === received);
     },
     timeoutMs,
     50,
