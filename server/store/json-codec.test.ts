@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decodeJson, decodeJsonText, encodeJson } from "./json-codec.ts";
+import { compactStored, decodeJson, decodeJsonText, encodeJson, encodeJsonPlain } from "./json-codec.ts";
 
 const event = {
   type: "track",
@@ -33,5 +33,16 @@ describe("json codec", () => {
     expect(decodeJson('{"plan":"pro"}')).toEqual({ plan: "pro" });
     expect(decodeJson(Buffer.from('{"plan":"pro"}'))).toEqual({ plan: "pro" });
     expect(decodeJson(new Uint8Array(Buffer.from("[1,2]")))).toEqual([1, 2]);
+  });
+
+  it("keeps a queued value as plain text and compacts it later to what encodeJson stores", () => {
+    const plain = encodeJsonPlain(event)!;
+    expect(plain.toString()).toBe(JSON.stringify(event));
+    expect(compactStored(plain)).toEqual(encodeJson(event));
+    expect(compactStored(JSON.stringify(event))).toEqual(encodeJson(event));
+    expect(compactStored(new Uint8Array(plain))).toEqual(encodeJson(event));
+    const deflated = encodeJson(event)!;
+    expect(compactStored(deflated)).toBe(deflated);
+    expect(compactStored(null)).toBeNull();
   });
 });

@@ -5,8 +5,8 @@
  * repetition; the dictionary supplies it, so that a typical row shrinks about sixfold. Decoding gives back the
  * exact JSON text that was stored.
  *
- * Stored forms: JSON text as UTF-8 bytes (short values, and rows written before migration 8, which SQLite may
- * hand back as a string), or DEFLATED_V1 followed by raw deflate. JSON text never starts with byte 0x01.
+ * Stored forms: JSON text as UTF-8 bytes (short values, queued events, and rows written before migration 8, which
+ * SQLite may hand back as a string), or DEFLATED_V1 followed by raw deflate. JSON text never starts with byte 0x01.
  */
 import { deflateRawSync, inflateRawSync } from "node:zlib";
 
@@ -59,8 +59,26 @@ const DICTIONARY = Buffer.from(
 
 /** The stored bytes of a JSON value; null for undefined or null (no value). */
 export function encodeJson(value: unknown): Buffer | null {
-  if (value === undefined || value === null) return null;
-  const text = Buffer.from(JSON.stringify(value));
+  return value === undefined || value === null ? null : compress(Buffer.from(JSON.stringify(value)));
+}
+
+/**
+ * The stored bytes of a JSON value as plain text, for a row the planner reads and rewrites soon (a queued event):
+ * deflating it would cost more than the bytes it saves while it waits. `compactStored` deflates it when it settles.
+ */
+export function encodeJsonPlain(value: unknown): Buffer | null {
+  return value === undefined || value === null ? null : Buffer.from(JSON.stringify(value));
+}
+
+/** A stored value in the form encodeJson gives: plain JSON text is deflated, deflated bytes are kept as they are. */
+export function compactStored(stored: unknown): Buffer | null {
+  if (stored === null || stored === undefined) return null;
+  const bytes = typeof stored === "string" ? Buffer.from(stored) : (stored as Uint8Array);
+  const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return buffer[0] === DEFLATED_V1 ? buffer : compress(buffer);
+}
+
+function compress(text: Buffer): Buffer {
   if (text.length < MIN_DEFLATED_BYTES) return text;
   const deflated = deflateRawSync(text, { level: LEVEL, dictionary: DICTIONARY });
   if (deflated.length + 1 >= text.length) return text;

@@ -3,7 +3,7 @@
  * event's row (its detail naming the requests made for it), one clock per user (the last one planned), and the
  * rows each installation sees changed.
  */
-import { decodeJson, encodeJson } from "./json-codec.ts";
+import { compactStored, decodeJson, encodeJson } from "./json-codec.ts";
 import type { Row } from "./rows.ts";
 import type { PlanResult, QueuedInbound } from "./types.ts";
 
@@ -12,14 +12,19 @@ export interface PlannedInboundRow {
   status: string;
   userId: string | null;
   error: string | null;
+  /** The event as it is kept once planned (it waited in the queue as plain JSON). */
+  payload: Buffer | null;
   detail: Buffer | null;
   openRequests: number;
 }
 
 export const userKey = (installationUid: string, userId: string) => `${installationUid}\u0000${userId}`;
 
-/** `outboundIds[i]` is the id the store gave `plan.outbound[i]`. */
-export function planRows(events: QueuedInbound[], plan: PlanResult, outboundIds: readonly number[]) {
+/**
+ * `outboundIds[i]` is the id the store gave `plan.outbound[i]`; `storedPayloads` holds each event's payload column
+ * as the queue returned it (storedPayloads below).
+ */
+export function planRows(events: QueuedInbound[], plan: PlanResult, outboundIds: readonly number[], storedPayloads: ReadonlyMap<number, unknown>) {
   const changed = new Map<string, number[]>();
   const note = (installationUid: string, id: number) => {
     const ids = changed.get(installationUid);
@@ -43,6 +48,7 @@ export function planRows(events: QueuedInbound[], plan: PlanResult, outboundIds:
       status: row.status,
       userId: row.userId,
       error: row.error,
+      payload: compactStored(storedPayloads.get(row.id)),
       detail: encodeJson({ ...row.detail, outboundIds: outboundIdsByEvent.get(row.id) ?? [] }),
       openRequests: row.openRequests,
     };
@@ -51,6 +57,11 @@ export function planRows(events: QueuedInbound[], plan: PlanResult, outboundIds:
     (state) => ({ installationUid: state.installationUid, userId: state.userId, clock: JSON.stringify(state.attributeClock) }),
   );
   return { inbound, clocks, changed };
+}
+
+/** The payload column of each selected queued row, by id, for planRows. */
+export function storedPayloads(rows: Row[]): Map<number, unknown> {
+  return new Map(rows.map((row) => [Number(row.id), row.payload]));
 }
 
 export function decodeQueued(row: Row): QueuedInbound {

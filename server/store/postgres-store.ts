@@ -20,8 +20,8 @@ import { createAlertStateStore, type AlertStateStore } from "./alert-state-store
 import { createRetryJobStore, type RetryJobStore } from "./retry-job-store.ts";
 import { postgresRunner } from "./sql-runner.ts";
 import { pruneLog } from "./retention.ts";
-import { decodeJson, decodeJsonText, encodeJson } from "./json-codec.ts";
-import { decodeQueued, planRows, userKey } from "./plan-rows.ts";
+import { decodeJson, decodeJsonText, encodeJson, encodeJsonPlain } from "./json-codec.ts";
+import { decodeQueued, planRows, storedPayloads, userKey } from "./plan-rows.ts";
 import { createLogReader, type LogQueries } from "./log-reader.ts";
 import { TENANT_SQL, lifecycleRecordOf } from "./tenant-statements.ts";
 import {
@@ -120,9 +120,9 @@ const OPEN_LANES = `SELECT lane.installation_uid, lane.direction, lane.user_id
 const ENQUEUE = `INSERT INTO deliveries (${DELIVERY_COLUMNS.join(", ")})
   SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::integer[], $7::bigint[], $8::text[], $9::text[])`;
 const PLAN_INBOUND_ROWS = `UPDATE sync_log SET status = plan.status, user_id = COALESCE(plan.user_id, sync_log.user_id),
-    error = plan.error, detail = plan.detail, open_requests = plan.open_requests, updated_at = $1
-  FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::bytea[], $7::integer[])
-    AS plan(id, status, user_id, error, detail, open_requests)
+    error = plan.error, payload = plan.payload, detail = plan.detail, open_requests = plan.open_requests, updated_at = $1
+  FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::bytea[], $7::bytea[], $8::integer[])
+    AS plan(id, status, user_id, error, payload, detail, open_requests)
   WHERE sync_log.id = plan.id`;
 const UPSERT_CLOCKS = `INSERT INTO user_state (installation_uid, user_id, attribute_clock)
   SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
@@ -520,7 +520,7 @@ export class PostgresStore implements Store {
         attributeClock: (installationUid, userId) => clocks.get(userKey(installationUid, userId)),
         commit: async (plan, now) => {
           try {
-            await this.writePlan(client, events, plan, now);
+            await this.writePlan(client, events, storedPayloads(queued), plan, now);
             await end("COMMIT");
             return events.length;
           } catch (error) {
@@ -537,17 +537,24 @@ export class PostgresStore implements Store {
   }
 
   /** Outbound ids are allocated first, so that the lanes lock is taken last and held briefly. */
-  private async writePlan(client: pg.PoolClient, events: QueuedInbound[], plan: PlanResult, now: number): Promise<void> {
+  private async writePlan(
+    client: pg.PoolClient,
+    events: QueuedInbound[],
+    payloads: ReadonlyMap<number, unknown>,
+    plan: PlanResult,
+    now: number,
+  ): Promise<void> {
     const outboundIds = plan.outbound.length
       ? (await client.query(ALLOCATE_IDS, [plan.outbound.length])).rows.map((row) => Number(row.id)).sort((a, b) => a - b)
       : [];
-    const rows = planRows(events, plan, outboundIds);
+    const rows = planRows(events, plan, outboundIds, payloads);
     await client.query(PLAN_INBOUND_ROWS, [
       now,
       rows.inbound.map((row) => row.id),
       rows.inbound.map((row) => row.status),
       rows.inbound.map((row) => row.userId),
       rows.inbound.map((row) => row.error),
+      rows.inbound.map((row) => row.payload),
       rows.inbound.map((row) => row.detail),
       rows.inbound.map((row) => row.openRequests),
     ]);
@@ -917,7 +924,7 @@ async function insertAccepted(
       http_status: null,
       next_attempt_at: null,
       error: isFresh ? null : "messageId already received",
-      payload: encodeJson(event.payload),
+      payload: isFresh ? encodeJsonPlain(event.payload) : encodeJson(event.payload),
       detail: encodeJson(event.detail),
     };
   });

@@ -14,8 +14,8 @@ import { startCheckpointer, type Checkpointer } from "./sqlite-checkpointer.ts";
 import { sqliteRunner } from "./sql-runner.ts";
 import { createListeners } from "./listeners.ts";
 import { pruneLog } from "./retention.ts";
-import { decodeJson, decodeJsonText, encodeJson } from "./json-codec.ts";
-import { decodeQueued, planRows, userKey } from "./plan-rows.ts";
+import { decodeJson, decodeJsonText, encodeJson, encodeJsonPlain } from "./json-codec.ts";
+import { decodeQueued, planRows, storedPayloads, userKey } from "./plan-rows.ts";
 import { createLogReader, type LogQueries } from "./log-reader.ts";
 import { startSqliteReader, type SqliteReader } from "./sqlite-reader.ts";
 import {
@@ -157,7 +157,7 @@ export class SqliteStore implements Store {
       selectClock: p("SELECT attribute_clock FROM user_state WHERE installation_uid = ? AND user_id = ?"),
       upsertClock: p(`INSERT INTO user_state (installation_uid, user_id, attribute_clock) VALUES (?, ?, ?)
           ON CONFLICT (installation_uid, user_id) DO UPDATE SET attribute_clock = excluded.attribute_clock`),
-      planInboundRow: p(`UPDATE sync_log SET status = ?, user_id = COALESCE(?, user_id), error = ?, detail = ?,
+      planInboundRow: p(`UPDATE sync_log SET status = ?, user_id = COALESCE(?, user_id), error = ?, payload = ?, detail = ?,
           open_requests = ?, updated_at = ? WHERE id = ? AND status = 'queued'`),
       laneOpen: p(SQL.laneOpen),
       nextDue: p(SQL.nextDue),
@@ -275,7 +275,8 @@ export class SqliteStore implements Store {
       if (!fresh) duplicates += 1;
       const info = this.statements.insertRow.run(
         installationUid, now, now, "inbound", fresh ? "queued" : "deduplicated", event.userId, event.messageId,
-        event.eventType, event.eventName, null, null, fresh ? null : "messageId already received", encodeJson(event.payload),
+        event.eventType, event.eventName, null, null, fresh ? null : "messageId already received",
+        fresh ? encodeJsonPlain(event.payload) : encodeJson(event.payload),
         encodeJson(event.detail), installationUid,
       );
       ids.push(Number(info.lastInsertRowid));
@@ -381,19 +382,21 @@ export class SqliteStore implements Store {
         }
       },
       attributeClock: (installationUid, userId) => clocks.get(userKey(installationUid, userId)),
-      commit: async (plan, now) => this.commitPlan(events, plan, now),
+      commit: async (plan, now) => this.commitPlan(events, storedPayloads(rows), plan, now),
       release: async () => {},
     };
   }
 
   /** Nothing is written when another store planned any of the events since they were read. */
-  private commitPlan(events: QueuedInbound[], plan: PlanResult, now: number): number {
+  private commitPlan(events: QueuedInbound[], payloads: ReadonlyMap<number, unknown>, plan: PlanResult, now: number): number {
     let changed = new Map<string, number[]>();
     try {
       this.db.transaction(() => {
-        const rows = planRows(events, plan, plan.outbound.map((out) => this.insertOutbound(out, now)));
+        const rows = planRows(events, plan, plan.outbound.map((out) => this.insertOutbound(out, now)), payloads);
         for (const row of rows.inbound) {
-          const { changes } = this.statements.planInboundRow.run(row.status, row.userId, row.error, row.detail, row.openRequests, now, row.id);
+          const { changes } = this.statements.planInboundRow.run(
+            row.status, row.userId, row.error, row.payload, row.detail, row.openRequests, now, row.id,
+          );
           if (changes === 0) throw new PlannedElsewhere();
         }
         for (const state of rows.clocks) this.statements.upsertClock.run(state.installationUid, state.userId, state.clock);
