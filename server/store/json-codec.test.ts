@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { compactStored, decodeJson, decodeJsonText, encodeJson, encodeJsonPlain } from "./json-codec.ts";
 
@@ -44,5 +45,22 @@ describe("json codec", () => {
     const deflated = encodeJson(event)!;
     expect(compactStored(deflated)).toBe(deflated);
     expect(compactStored(null)).toBeNull();
+  });
+});
+
+describe("json codec's deflate", () => {
+  it("deflates value after value alike (one stream, reset between values), and keeps incompressible values as text", () => {
+    const values = [event, { ...event, userId: "other" }, { text: "y".repeat(200_000) }, event];
+    const encoded = values.map((value) => encodeJson(value)!);
+    encoded.forEach((stored, index) => expect(decodeJson(stored)).toEqual(values[index]));
+    expect(encoded[3]).toEqual(encoded[0]);
+    expect(encoded[2][0]).toBe(0x01);
+    expect(encoded[2].length).toBeLessThan(2000);
+    for (let length = 30; length < 200; length += 7) {
+      const noise = { noise: randomBytes(length).toString("base64") };
+      const stored = encodeJson(noise)!;
+      expect(stored.length).toBeLessThanOrEqual(JSON.stringify(noise).length);
+      expect(decodeJson(stored)).toEqual(noise);
+    }
   });
 });

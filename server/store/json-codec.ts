@@ -8,7 +8,7 @@
  * Stored forms: JSON text as UTF-8 bytes (short values, queued events, and rows written before migration 8, which
  * SQLite may hand back as a string), or DEFLATED_V1 followed by raw deflate. JSON text never starts with byte 0x01.
  */
-import { deflateRawSync, inflateRawSync } from "node:zlib";
+import { constants, createDeflateRaw, deflateRawSync, inflateRawSync } from "node:zlib";
 
 const DEFLATED_V1 = 0x01;
 /** Below this many bytes of JSON, deflate's own framing eats most of what it saves. */
@@ -80,12 +80,53 @@ export function compactStored(stored: unknown): Buffer | null {
 
 function compress(text: Buffer): Buffer {
   if (text.length < MIN_DEFLATED_BYTES) return text;
-  const deflated = deflateRawSync(text, { level: LEVEL, dictionary: DICTIONARY });
-  if (deflated.length + 1 >= text.length) return text;
+  const deflated = deflater.deflate(text, text.length - 1);
+  if (deflated === null) return text;
   const stored = Buffer.allocUnsafe(deflated.length + 1);
   stored[0] = DEFLATED_V1;
   deflated.copy(stored, 1);
   return stored;
+}
+
+/**
+ * Raw deflate against DICTIONARY, `deflate(text, limit)` giving null when the result would take more than `limit`
+ * bytes. Setting up a zlib stream costs more than deflating a row of a few hundred bytes (deflateRawSync makes one
+ * per call: about 10 µs of a 15 µs encode), and Node has no public way to reuse a stream synchronously, so this
+ * drives one stream's native handle the way Node's own deflateRawSync does (writeSync with Z_FINISH), then resets
+ * it, which re-applies the dictionary. Where a Node version lacks those internals it falls back to deflateRawSync;
+ * json-codec.test.ts checks that both give the same bytes.
+ */
+const deflater = createReusableDeflater();
+
+function createReusableDeflater() {
+  const viaSync = (text: Buffer, limit: number) => {
+    const deflated = deflateRawSync(text, { level: LEVEL, dictionary: DICTIONARY });
+    return deflated.length > limit ? null : deflated;
+  };
+  const stream = createDeflateRaw({ level: LEVEL, dictionary: DICTIONARY }) as unknown as {
+    _handle?: { writeSync?: Function; reset?: Function };
+    _writeState?: Uint32Array;
+  };
+  const handle = stream._handle;
+  const state = stream._writeState;
+  if (typeof handle?.writeSync !== "function" || typeof handle.reset !== "function" || !(state instanceof Uint32Array)) {
+    return { deflate: viaSync };
+  }
+  let failed = false;
+  (stream as unknown as NodeJS.EventEmitter).once("error", () => (failed = true));
+  let scratch = Buffer.allocUnsafe(64 * 1024);
+  return {
+    deflate(text: Buffer, limit: number): Buffer | null {
+      if (failed) return viaSync(text, limit);
+      if (scratch.length < limit + 1) scratch = Buffer.allocUnsafe(limit + 1);
+      // Room for one byte past the limit: a stream that fills it did not fit.
+      handle.writeSync!(constants.Z_FINISH, text, 0, text.length, scratch, 0, limit + 1);
+      const [availableOut, availableIn] = state;
+      handle.reset!();
+      const length = limit + 1 - availableOut;
+      return availableIn !== 0 || length > limit ? null : Buffer.from(scratch.subarray(0, length));
+    },
+  };
 }
 
 /** The JSON text of a stored value (as encodeJson wrote it, or text written before migration 8); null for none. */
