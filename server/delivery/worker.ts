@@ -9,7 +9,8 @@ import type { FastifyBaseLogger } from "fastify";
 import type { RequiredTypes } from "../mapping/types.ts";
 import type { ClaimedOutbound, DeliveryQueue, Installation } from "../store/types.ts";
 import type { SendReport } from "./http-sender.ts";
-import { planDeliveries } from "./planner.ts";
+import { nextTurn } from "../event-loop.ts";
+import { createPlanner } from "./planner.ts";
 import { planNextBatch } from "./plan-step.ts";
 import { decide, describeFailure, type RetryPolicy } from "./retry-policy.ts";
 
@@ -32,7 +33,7 @@ export interface Dispatch {
 }
 
 /** Staged events expanded into the log per step; the event loop turns between steps. */
-const EXPAND_STEP_EVENTS = 2000;
+const EXPAND_STEP_EVENTS = 500;
 /** Expansion waits while ingest requests keep arriving less than this apart… */
 const INGEST_QUIET_MS = 20;
 /** …but never longer than this, so that under sustained load the live log stays at most this far behind. */
@@ -55,8 +56,6 @@ const WAKE_COALESCE_MS = 10;
  */
 const RELOOK_MS = 50;
 
-const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
-
 export function startDeliveryWorker(store: DeliveryQueue, dispatch: Dispatch, options: WorkerOptions, log: FastifyBaseLogger) {
   const inFlight = new Map<number, ClaimedOutbound>();
   const perInstallation = new Map<string, number>();
@@ -72,12 +71,11 @@ export function startDeliveryWorker(store: DeliveryQueue, dispatch: Dispatch, op
   let claimAgain = false;
   const settled = new Set<() => void>();
 
+  const planner = createPlanner(options.hostAllowlist, options.requiredTypes);
   const plan = async () => {
     let planned: number;
     do {
-      planned = await planNextBatch(store, options.planBatchSize, Date.now(), (events, lookups) =>
-        planDeliveries(events, lookups, options.hostAllowlist, options.requiredTypes),
-      );
+      planned = await planNextBatch(store, options.planBatchSize, Date.now(), planner);
       if (planned > 0) void fill();
       // Planning is synchronous; without a turn of the event loop between batches, a deep queue would hold back
       // ingest acknowledgements and delivery completions until all of it is planned.

@@ -13,6 +13,7 @@ import { MIGRATIONS } from "./migrations.ts";
 import { openPostgresStore, type PostgresStore } from "./postgres-store.ts";
 import type { ChangeNotice, ClaimedOutbound, PlanLookups, PlanResult, QueuedInbound } from "./types.ts";
 import { planNextBatch } from "../delivery/plan-step.ts";
+import { inOneGo } from "../testing/planning.ts";
 
 const secrets = createSecretBox(parseSecretKeys(generateSecretKeySpec()));
 const INSTALLATION = "inst-a";
@@ -102,7 +103,7 @@ describePostgres("PostgreSQL store: several processes on one database", () => {
     const [first, ...others] = await Promise.all(Array.from({ length: 3 }, open));
     await setUp(first);
     await accept(first, 600, 1);
-    while ((await planNextBatch(first, 250, Date.now(), planEach)) > 0);
+    while ((await planNextBatch(first, 250, Date.now(), inOneGo(planEach))) > 0);
     const claimedBy = await Promise.all(
       [first, ...others].map(async (store) => {
         const ids: number[] = [];
@@ -129,10 +130,10 @@ describePostgres("PostgreSQL store: several processes on one database", () => {
         const queued = async () =>
           (await store.queryLog({ installationUid: INSTALLATION, directions: ["inbound"], statuses: ["queued"], limit: 1 })).length > 0;
         while (await queued()) {
-          await planNextBatch(store, 100, Date.now(), (events, lookups) => {
+          await planNextBatch(store, 100, Date.now(), inOneGo((events, lookups) => {
             plannedBy[index].push(...events.map((queued) => queued.id));
             return planEach(events, lookups);
-          });
+          }));
         }
       }),
     );
@@ -156,7 +157,7 @@ describePostgres("PostgreSQL store: several processes on one database", () => {
     const planning = (async () => {
       for (let seq = 0; seq < rounds; seq++) {
         await accept(planner, users, seq);
-        await planNextBatch(planner, 1000, Date.now(), planEach);
+        await planNextBatch(planner, 1000, Date.now(), inOneGo(planEach));
       }
       accepting = false;
     })();

@@ -21,7 +21,8 @@ import { createRetryJobStore, type RetryJobStore } from "./retry-job-store.ts";
 import { postgresRunner } from "./sql-runner.ts";
 import { pruneLog } from "./retention.ts";
 import { decodeJson, decodeJsonText, encodeJson, encodeJsonPlain } from "./json-codec.ts";
-import { decodeQueued, planRows, storedPayloads, userKey } from "./plan-rows.ts";
+import { decodeQueued, PLAN_PART_EVENTS, planRows, splitPlan, storedPayloads, userKey } from "./plan-rows.ts";
+import { nextTurn } from "../event-loop.ts";
 import { createLogReader, type LogQueries } from "./log-reader.ts";
 import { TENANT_SQL, lifecycleRecordOf } from "./tenant-statements.ts";
 import {
@@ -547,7 +548,7 @@ export class PostgresStore implements Store {
     const outboundIds = plan.outbound.length
       ? (await client.query(ALLOCATE_IDS, [plan.outbound.length])).rows.map((row) => Number(row.id)).sort((a, b) => a - b)
       : [];
-    const rows = planRows(events, plan, outboundIds, payloads);
+    const rows = await planRowsInParts(events, plan, outboundIds, payloads);
     await client.query(PLAN_INBOUND_ROWS, [
       now,
       rows.inbound.map((row) => row.id),
@@ -942,4 +943,18 @@ async function insertRows(client: pg.PoolClient, rows: RowValues[], ids?: number
 async function notify(client: pg.PoolClient, changed: Map<string, number[]>): Promise<void> {
   const payloads = [...changed].flatMap(([installationUid, ids]) => changePayloads(installationUid, ids));
   if (payloads.length) await client.query(NOTIFY, [payloads]);
+}
+
+/** planRows a part at a time (splitPlan), the event loop turning between parts: encoding rows is the costly step. */
+async function planRowsInParts(events: QueuedInbound[], plan: PlanResult, outboundIds: number[], payloads: ReadonlyMap<number, unknown>) {
+  const idOf = new Map(plan.outbound.map((out, index) => [out, outboundIds[index]]));
+  const all: ReturnType<typeof planRows> = { inbound: [], clocks: [], changed: new Map() };
+  for (const [index, part] of splitPlan(events, plan, PLAN_PART_EVENTS).entries()) {
+    if (index > 0) await nextTurn();
+    const rows = planRows(part.events, part.plan, part.plan.outbound.map((out) => idOf.get(out)!), payloads);
+    all.inbound.push(...rows.inbound);
+    all.clocks.push(...rows.clocks);
+    for (const [installationUid, ids] of rows.changed) all.changed.set(installationUid, [...(all.changed.get(installationUid) ?? []), ...ids]);
+  }
+  return all;
 }

@@ -21,6 +21,7 @@ import { encodeInstallation } from "./rows.ts";
 import { INSTALLATION_COLUMNS, SQL, toDollarParams } from "./statements.ts";
 import type { LogQuery, Store } from "./types.ts";
 import { planNextBatch } from "../delivery/plan-step.ts";
+import { inOneGo } from "../testing/planning.ts";
 
 const secrets = createSecretBox(parseSecretKeys(generateSecretKeySpec()));
 const BEFORE_QUEUE = 4;
@@ -171,10 +172,10 @@ for (const backend of backends) {
       // Settling u1's head hands the lane on to the next request.
       await store.recordAttempt(head, { status: "delivered", httpStatus: 200, latencyMs: 3, responseBody: "{}" }, 5001, "scheduled");
       expect((await store.claimOutbound(10, 6000, 1000, [])).map((row) => row.id)).toEqual([3]);
-      expect(await planNextBatch(store, 10, 6000, (events) => {
+      expect(await planNextBatch(store, 10, 6000, inOneGo((events) => {
         expect(events.map((event) => event.id)).toEqual([8]);
         return { inbound: [{ id: 8, status: "filtered", userId: "u4", error: "nothing to send", detail: {}, openRequests: 0 }], outbound: [], userStates: [] };
-      })).toBe(1);
+      }))).toBe(1);
       expect(await store.expandStaged(100)).toBe(1);
 
       // Rows written after the upgrade sit beside the old ones, in the same filters.

@@ -15,7 +15,8 @@ import { sqliteRunner } from "./sql-runner.ts";
 import { createListeners } from "./listeners.ts";
 import { pruneLog } from "./retention.ts";
 import { decodeJson, decodeJsonText, encodeJson, encodeJsonPlain } from "./json-codec.ts";
-import { decodeQueued, planRows, storedPayloads, userKey } from "./plan-rows.ts";
+import { decodeQueued, PLAN_PART_EVENTS, planRows, splitPlan, storedPayloads, userKey } from "./plan-rows.ts";
+import { nextTurn } from "../event-loop.ts";
 import { createLogReader, type LogQueries } from "./log-reader.ts";
 import { startSqliteReader, type SqliteReader } from "./sqlite-reader.ts";
 import {
@@ -387,8 +388,21 @@ export class SqliteStore implements Store {
     };
   }
 
-  /** Nothing is written when another store planned any of the events since they were read. */
-  private commitPlan(events: QueuedInbound[], payloads: ReadonlyMap<number, unknown>, plan: PlanResult, now: number): number {
+  /**
+   * Commits the plan a part at a time (splitPlan: each user whole), one transaction per part with the event loop
+   * turning between parts: a part is the longest the store holds ingest back. A part any of whose events another
+   * store planned since they were read is rolled back and not counted.
+   */
+  private async commitPlan(events: QueuedInbound[], payloads: ReadonlyMap<number, unknown>, plan: PlanResult, now: number): Promise<number> {
+    let planned = 0;
+    for (const [index, part] of splitPlan(events, plan, PLAN_PART_EVENTS).entries()) {
+      if (index > 0) await nextTurn();
+      planned += this.commitPlanPart(part.events, payloads, part.plan, now);
+    }
+    return planned;
+  }
+
+  private commitPlanPart(events: QueuedInbound[], payloads: ReadonlyMap<number, unknown>, plan: PlanResult, now: number): number {
     let changed = new Map<string, number[]>();
     try {
       this.db.transaction(() => {

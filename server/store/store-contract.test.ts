@@ -15,6 +15,7 @@ import { DEDUPLICATION_WINDOW_MS } from "./migrations.ts";
 import { openPostgresStore } from "./postgres-store.ts";
 import { openSqliteStore } from "./sqlite-store.ts";
 import { planNextBatch } from "../delivery/plan-step.ts";
+import { inOneGo } from "../testing/planning.ts";
 import type {
   AttemptOutcome,
   ChangeNotice,
@@ -149,7 +150,7 @@ for (const backend of backends) {
     const planned = async (uid: string, users: string[], now = 1000) => {
       await store.saveInstallation(installationFor(uid), null);
       await store.acceptInbound(uid, users.map((user, i) => event(user, `${uid}-${user}-${i}`, { seq: i })), now);
-      return planNextBatch(store, 100, now, planEach);
+      return planNextBatch(store, 100, now, inOneGo(planEach));
     };
     const rowsOf = (uid: string, direction: "inbound" | "personalize") =>
       store.queryLog({ installationUid: uid, directions: [direction], limit: 1000 });
@@ -269,11 +270,11 @@ for (const backend of backends) {
       await store.acceptInbound("inst-a", [event("u1", "a"), event("u2", "b"), event("u1", "c"), event(null, "d")], 1000);
       await store.acceptInbound("inst-gone", [event("u1", "e")], 1000);
       const seen: QueuedInbound[] = [];
-      expect(await planNextBatch(store, 2, 1500, (events, lookups) => (seen.push(...events), planEach(events, lookups)))).toBe(2);
+      expect(await planNextBatch(store, 2, 1500, inOneGo((events, lookups) => (seen.push(...events), planEach(events, lookups))))).toBe(2);
       expect(seen.map((queued) => queued.payload.messageId)).toEqual(["a", "b"]);
       expect(seen[0]).toMatchObject({ installationUid: "inst-a", createdAt: 1000, detail: { source: "test" } });
-      expect(await planNextBatch(store, 100, 1500, planEach)).toBe(3);
-      expect(await planNextBatch(store, 100, 1500, planEach)).toBe(0);
+      expect(await planNextBatch(store, 100, 1500, inOneGo(planEach))).toBe(3);
+      expect(await planNextBatch(store, 100, 1500, inOneGo(planEach))).toBe(0);
       // Planned is not delivered: the three events with a request still count; the two filtered ones do not.
       expect(await store.unsettledBacklog()).toBe(3);
 
@@ -291,10 +292,10 @@ for (const backend of backends) {
 
       await store.acceptInbound("inst-a", [event("u1", "f")], 2000);
       let clock: Record<string, string> = {};
-      await planNextBatch(store, 100, 2000, (events, lookups) => {
+      await planNextBatch(store, 100, 2000, inOneGo((events, lookups) => {
         clock = lookups.attributeClock("inst-a", "u1");
         return planEach(events, lookups);
-      });
+      }));
       expect(clock).toEqual({ last: String(byMessage.get("c")!.id) });
     });
 
@@ -531,7 +532,7 @@ for (const backend of backends) {
     it("removes the attempts of pruned rows", async () => {
       await store.saveInstallation(installationFor("inst-a", { days: 1, maxRows: 1000 }), null);
       await store.acceptInbound("inst-a", [event("u1", "m1")], 0);
-      await planNextBatch(store, 10, 0, planEach);
+      await planNextBatch(store, 10, 0, inOneGo(planEach));
       const [row] = await store.claimOutbound(10, 0, 1000, []);
       await store.recordAttempt(row, delivered(), 0, "scheduled");
       expect(await store.getAttempts("inst-a", row.id)).toHaveLength(1);
@@ -566,7 +567,7 @@ for (const backend of backends) {
       await waitFor("inst-a", [accepted.id]);
       const final = await store.appendFinal("inst-b", [{ direction: "inbound", status: "rejected" }], 1000);
       await waitFor("inst-b", final);
-      await planNextBatch(store, 10, 1000, planEach);
+      await planNextBatch(store, 10, 1000, inOneGo(planEach));
       const [outbound] = await rowsOf("inst-a", "personalize");
       await waitFor("inst-a", [outbound.id]);
       const [claimed] = await store.claimOutbound(10, 1000, 1000, []);
