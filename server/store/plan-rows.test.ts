@@ -32,15 +32,16 @@ describe("splitPlan", () => {
     expect(splitPlan(events, plan, 6)).toEqual([{ events, plan }]);
   });
 
-  it("keeps each user's events, requests and clock in one part, in arrival order", () => {
+  it("keeps each user's events, requests and clock in one part, users in order of their first event", () => {
     const parts = splitPlan(events, plan, 2);
-    expect(parts.map((part) => part.events.map((event) => event.id))).toEqual([[1, 2, 3, 5, 6], [4]]);
-    expect(parts[0].plan.outbound.map((out) => out.eventIds)).toEqual([[1, 3], [2, 6], [5]]);
-    expect(parts[0].plan.userStates.map((state) => state.userId)).toEqual(["u1", "u2"]);
-    expect(parts[1].plan).toEqual({ inbound: [plan.inbound[3]], outbound: [], userStates: [] });
+    expect(parts.map((part) => part.events.map((event) => event.id))).toEqual([[1, 3, 5], [2, 6], [4]]);
+    expect(parts.map((part) => part.plan.outbound.map((out) => out.eventIds))).toEqual([[[1, 3], [5]], [[2, 6]], []]);
+    expect(parts.map((part) => part.plan.userStates.map((state) => state.userId))).toEqual([["u1"], ["u2"], []]);
+    expect(parts[2].plan).toEqual({ inbound: [plan.inbound[3]], outbound: [], userStates: [] });
 
     const small = splitPlan(events, { ...plan, inbound: plan.inbound.filter((row) => row.id !== 5), outbound: plan.outbound.slice(0, 2) }, 1);
     expect(small.map((part) => part.events.map((event) => event.id))).toEqual([[1, 3], [2, 6], [4]]);
+    expect(splitPlan(events, plan, 5).map((part) => part.events.map((event) => event.id))).toEqual([[1, 3, 5, 2, 6], [4]]);
   });
 
   it("keeps the same user id of two installations apart", () => {

@@ -72,31 +72,33 @@ export interface PlanPart {
 }
 
 /**
- * Splits a plan into parts of about `maxEvents` events that can be committed one after another: each user's
- * events, requests and clock stay in one part, so that a part holds everything a lane and a clock depend on, and
- * committing the parts in order keeps each user's requests in order. (A plan whose request serves events of
- * several users stays whole.)
+ * Splits a plan into parts of at most `maxEvents` events (or one user's, when more) that can be committed one
+ * after another: each user's events, requests and clock stay in one part, so that a part holds everything a lane
+ * and a clock depend on, and each user's requests keep their order. (A plan whose request serves events of several
+ * users stays whole.)
  */
 export function splitPlan(events: QueuedInbound[], plan: PlanResult, maxEvents: number): PlanPart[] {
   if (events.length <= maxEvents) return [{ events, plan }];
   const installationOf = new Map(events.map((event) => [event.id, event.installationUid]));
   const keyOf = (row: InboundPlan) => (row.userId === null ? `#${row.id}` : userKey(installationOf.get(row.id)!, row.userId));
   const eventKey = new Map(plan.inbound.map((row) => [row.id, keyOf(row)]));
+  const rowsByKey = new Map<string, InboundPlan[]>();
+  for (const row of plan.inbound) {
+    const key = eventKey.get(row.id)!;
+    const rows = rowsByKey.get(key);
+    if (rows) rows.push(row);
+    else rowsByKey.set(key, [row]);
+  }
   const parts: PlanPart[] = [];
   const partOf = new Map<string, PlanPart>();
   let open: PlanPart | null = null;
-  for (const row of plan.inbound) {
-    const key = eventKey.get(row.id)!;
-    let part = partOf.get(key);
-    if (!part) {
-      if (!open || open.plan.inbound.length >= maxEvents) {
-        open = { events: [], plan: { inbound: [], outbound: [], userStates: [] } };
-        parts.push(open);
-      }
-      part = open;
-      partOf.set(key, part);
+  for (const [key, rows] of rowsByKey) {
+    if (!open || (open.plan.inbound.length > 0 && open.plan.inbound.length + rows.length > maxEvents)) {
+      open = { events: [], plan: { inbound: [], outbound: [], userStates: [] } };
+      parts.push(open);
     }
-    part.plan.inbound.push(row);
+    for (const row of rows) open.plan.inbound.push(row);
+    partOf.set(key, open);
   }
   for (const out of plan.outbound) {
     const keys = new Set(out.eventIds.map((id) => eventKey.get(id)));
