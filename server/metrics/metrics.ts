@@ -90,34 +90,44 @@ export function createSyncMetrics(store: Store): SyncMetrics {
   return {
     registry,
     instrument(target) {
+      // The pipeline calls the store constantly: each method is wrapped (or bound) once, on first use.
+      const methods = new Map<PropertyKey, unknown>();
       return new Proxy(target, {
         get(object, property, receiver) {
+          if (methods.has(property)) return methods.get(property);
           const value = Reflect.get(object, property, receiver);
-          if (property === "stageInbound") {
-            return async (...args: Parameters<Store["stageInbound"]>) => {
-              await object.stageInbound(...args);
-              ingestedEvents.inc(args[1].length);
-            };
-          }
-          if (property === "recordAttempt") {
-            return async (...args: Parameters<Store["recordAttempt"]>) => {
-              await object.recordAttempt(...args);
-              const [row, outcome, , trigger] = args;
-              attempts.inc({ direction: row.direction, outcome: outcome.status, trigger });
-              attemptLatency.observe({ direction: row.direction }, outcome.latencyMs / 1000);
-              if (outcome.status === "pending_retry") retries.inc({ kind: "scheduled" });
-            };
-          }
-          if (property === "retryOutbound" || property === "retryNow") {
-            return async (...args: Parameters<Store["retryOutbound"]>) => {
-              const requeued = await object[property](...args);
-              retries.inc({ kind: "manual" }, requeued.length);
-              return requeued;
-            };
-          }
-          return typeof value === "function" ? value.bind(object) : value;
+          if (typeof value !== "function") return value;
+          const method = wrap(object, property, value);
+          methods.set(property, method);
+          return method;
         },
       });
+
+      function wrap(object: Store, property: PropertyKey, value: Function): unknown {
+        if (property === "stageInbound") {
+          return async (...args: Parameters<Store["stageInbound"]>) => {
+            await object.stageInbound(...args);
+            ingestedEvents.inc(args[1].length);
+          };
+        }
+        if (property === "recordAttempt") {
+          return async (...args: Parameters<Store["recordAttempt"]>) => {
+            await object.recordAttempt(...args);
+            const [row, outcome, , trigger] = args;
+            attempts.inc({ direction: row.direction, outcome: outcome.status, trigger });
+            attemptLatency.observe({ direction: row.direction }, outcome.latencyMs / 1000);
+            if (outcome.status === "pending_retry") retries.inc({ kind: "scheduled" });
+          };
+        }
+        if (property === "retryOutbound" || property === "retryNow") {
+          return async (...args: Parameters<Store["retryOutbound"]>) => {
+            const requeued = await object[property](...args);
+            retries.inc({ kind: "manual" }, requeued.length);
+            return requeued;
+          };
+        }
+        return value.bind(object);
+      }
     },
     async routes(app, { token }) {
       const routeOf = (request: FastifyRequest) => request.routeOptions.url ?? "unmatched";
