@@ -82,4 +82,30 @@ describe("delivery worker", () => {
     await eventually(async () => (await store.queryLog({ installationUid: "inst-a", statuses: ["delivered"], limit: 5 })).length === 1);
     expect(sends).toEqual([id]);
   });
+
+  it("plans a full batch at once instead of waiting out the batch window", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "segment-sync-worker-"));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const store = openSqliteStore(join(dir, "sync.db"), createSecretBox(parseSecretKeys(generateSecretKeySpec())));
+    cleanups.push(() => store.close());
+    const worker = startDeliveryWorker(
+      store,
+      { send: async () => ({ result: { kind: "response", status: 200, retryAfter: null }, latencyMs: 1, responseBody: "{}" }) },
+      { concurrency: 4, batchWindowMs: 3_600_000, planBatchSize: 3, requestTimeoutMs: 1000, retryPolicy: DEFAULT_RETRY_POLICY, hostAllowlist: [] },
+      pino({ level: "silent" }),
+    );
+    cleanups.push(() => worker.stop(1000));
+    const event = (messageId: string) => ({
+      messageId,
+      userId: "u1",
+      eventType: "identify",
+      eventName: null,
+      payload: { type: "identify", userId: "u1", messageId },
+      detail: {},
+    });
+    await store.acceptInbound("inst-a", [event("m1"), event("m2")], Date.now());
+    await store.acceptInbound("inst-a", [event("m3")], Date.now());
+    // An hour's window, yet three events fill the batch: they are planned (the installation is gone: filtered).
+    await eventually(async () => (await store.queryLog({ installationUid: "inst-a", statuses: ["filtered"], limit: 5 })).length === 3);
+  });
 });

@@ -1,9 +1,10 @@
 /**
  * The delivery worker. It expands staged ingest requests into sync-log rows as soon as ingest pauses (so that
  * acknowledgements go first, yet the live log stays current), plans accepted events into outbound requests once
- * the oldest of them has waited the batch window (the window in which a user's updates coalesce), and keeps up to
- * `concurrency` requests in flight. Rows of one lane (installation, direction, user) go out one at a time in
- * order; one installation may use at most half the slots, so a slow or failing one cannot starve the others.
+ * the oldest of them has waited the batch window (the window in which a user's updates coalesce) or a full batch
+ * waits, and keeps up to `concurrency` requests in flight. Rows of one lane (installation, direction, user) go out
+ * one at a time in order; one installation may use at most half the slots, so a slow or failing one cannot starve
+ * the others.
  */
 import type { FastifyBaseLogger } from "fastify";
 import type { RequiredTypes } from "../mapping/types.ts";
@@ -48,6 +49,8 @@ export const LEASE_MARGIN_MS = 5000;
  * time it knows of; with nothing due it still looks this often, in case a notice was lost.
  */
 const IDLE_LOOK_MS = 1000;
+/** While the oldest unplanned event waits out the batch window, the planner looks this often for a full batch. */
+const FULL_BATCH_LOOK_MS = 100;
 /** Notices arriving closer together than this are handled in one look (a burst of ingest requests, say). */
 const WAKE_COALESCE_MS = 10;
 /**
@@ -89,8 +92,9 @@ export function startDeliveryWorker(store: DeliveryQueue, dispatch: Dispatch, op
       const oldest = await store.oldestUnplanned();
       planIdle = oldest === null;
       if (oldest === null) return IDLE_LOOK_MS;
+      // A full batch does not wait out the window: however long it waited, the planner would take no more of it.
       const wait = oldest + options.batchWindowMs - Date.now();
-      if (wait > 0) return wait;
+      if (wait > 0 && !(await store.unplannedAtLeast(options.planBatchSize))) return Math.min(wait, FULL_BATCH_LOOK_MS);
       while (!stopping && (await store.expandStaged(EXPAND_STEP_EVENTS)) > 0) await nextTurn();
       await plan();
     } catch (error) {

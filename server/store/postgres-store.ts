@@ -380,6 +380,11 @@ export class PostgresStore implements Store {
     return times.length ? Math.min(...times) : null;
   }
 
+  async unplannedAtLeast(count: number): Promise<boolean> {
+    const [row] = await this.rows(DOLLAR_SQL.unplannedUpTo, [count]);
+    return Number(row.n) >= count;
+  }
+
   async appendFinal(installationUid: string, entries: FinalLogEntry[], now: number): Promise<number[]> {
     return this.transaction(async (client) => {
       const ids = await insertRows(

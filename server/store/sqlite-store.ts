@@ -149,6 +149,7 @@ export class SqliteStore implements Store {
       oldestStaged: p(SQL.oldestStaged),
       stagedEvents: p(SQL.stagedEvents),
       oldestQueued: p(SQL.oldestQueued),
+      unplannedUpTo: p(SQL.unplannedUpTo),
       markSeen: p("INSERT INTO seen_messages (installation_uid, message_id, seen_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING"),
       insertRow: p(SQL.insertRow),
       addInstallationKey: p(ADD_INSTALLATION_KEY),
@@ -293,6 +294,10 @@ export class SqliteStore implements Store {
     const staged = (this.statements.oldestStaged.get() as { at: number | null }).at;
     const queued = (this.statements.oldestQueued.get() as { at: number } | undefined)?.at ?? null;
     return staged === null ? queued : queued === null ? staged : Math.min(staged, queued);
+  }
+
+  async unplannedAtLeast(count: number): Promise<boolean> {
+    return Number((this.statements.unplannedUpTo.get(count) as { n: number }).n) >= count;
   }
 
   async appendFinal(installationUid: string, entries: FinalLogEntry[], now: number): Promise<number[]> {

@@ -131,6 +131,9 @@ export const SQL = {
   oldestStaged: "SELECT min(received_at) AS at FROM inbound_staged",
   stagedEvents: "SELECT coalesce(sum(event_count), 0) AS n FROM inbound_staged WHERE installation_uid = ?",
   oldestQueued: "SELECT created_at AS at FROM sync_log WHERE status = 'queued' ORDER BY id LIMIT 1",
+  /** Staged and queued events, counting queued ones only up to the bound given. */
+  unplannedUpTo: `SELECT (SELECT coalesce(sum(event_count), 0) FROM inbound_staged)
+      + (SELECT count(*) FROM (SELECT 1 FROM sync_log WHERE status = 'queued' LIMIT ?) AS queued) AS n`,
   selectQueued: "SELECT id, installation_uid, created_at, payload, detail FROM sync_log WHERE status = 'queued' ORDER BY id LIMIT ?",
   insertAttempt: `INSERT INTO delivery_attempts
       (log_id, installation_uid, attempt, started_at, latency_ms, http_status, response_body, error, trigger_type, resent)

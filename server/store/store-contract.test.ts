@@ -181,16 +181,20 @@ for (const backend of backends) {
       expect(await store.stagedEvents("inst-a")).toBe(4);
       expect(await store.unsettledBacklog()).toBe(5);
       expect(await store.oldestUnplanned()).toBe(1000);
+      expect([await store.unplannedAtLeast(5), await store.unplannedAtLeast(6)]).toEqual([true, false]);
       // Whole requests only: a budget of 2 takes the first (2 events), not part of the next.
       expect(await store.expandStaged(2)).toBe(2);
       expect(await store.stagedEvents("inst-a")).toBe(2);
       expect(await store.oldestUnplanned()).toBe(1000);
+      expect([await store.unplannedAtLeast(5), await store.unplannedAtLeast(6)]).toEqual([true, false]);
       // At least one request even when it alone is over the budget.
       expect(await store.expandStaged(0)).toBe(1);
       expect(await store.expandStaged(100)).toBe(2);
       expect(await store.expandStaged(100)).toBe(0);
       expect(await store.stagedEvents("inst-a")).toBe(0);
       expect(await store.unsettledBacklog()).toBe(4);
+      // The duplicate is not waiting to be planned.
+      expect([await store.unplannedAtLeast(4), await store.unplannedAtLeast(5)]).toEqual([true, false]);
       const rows = await rowsOf("inst-a", "inbound");
       expect(rows.map((row) => [row.messageId, row.status, row.createdAt])).toEqual([
         ["s4", "queued", 1002],

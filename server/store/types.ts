@@ -323,6 +323,8 @@ export interface DeliveryQueue {
   expandStaged(maxEvents: number): Promise<number>;
   /** When the oldest accepted event not yet planned (staged or queued) was received; null when there is none. */
   oldestUnplanned(): Promise<number | null>;
+  /** Whether at least `count` accepted events wait to be planned (staged or queued). */
+  unplannedAtLeast(count: number): Promise<boolean>;
   /**
    * Up to `limit` queued inbound events, oldest first, to plan; null when there are none, or (PostgreSQL) while
    * another process plans.
