@@ -4,7 +4,7 @@
  */
 import { resolve } from "node:path";
 import { ConfigError, loadSettings } from "./config.ts";
-import { connectDemoSource, DEV_IDENTITY, loadDevKeys, startDemoTraffic, startDevEnvironment, type DevEnvironment } from "./dev-environment.ts";
+import type { DevEnvironment } from "./dev-environment.ts";
 import { PROJECT_ROOT, startServer } from "./runtime.ts";
 
 async function main(): Promise<void> {
@@ -14,9 +14,12 @@ async function main(): Promise<void> {
   const env: Record<string, string | undefined> = { ...process.env, ...(role ? { ROLE: role } : {}) };
   const dataDir = resolve(PROJECT_ROOT, env.DATA_DIR ?? "data");
 
+  // Only `--dev` loads the emulators and analytics-node; the compiled production server leaves them out.
+  const devModule = dev ? await import("./dev-environment.ts") : null;
   let devEnvironment: DevEnvironment | null = null;
   let secretKeys = env.SECRETS_KEYS ?? "";
-  if (dev) {
+  if (devModule) {
+    const { DEV_IDENTITY, loadDevKeys, startDevEnvironment } = devModule;
     const keys = loadDevKeys(dataDir);
     const port = Number(env.PORT ?? 3000);
     devEnvironment = await startDevEnvironment({ appPort: Number.isInteger(port) ? port : 3000, dataDir, keys });
@@ -37,7 +40,8 @@ async function main(): Promise<void> {
   });
 
   let demo: { stop(): Promise<void> } | null = null;
-  if (devEnvironment && server.url) {
+  if (devModule && devEnvironment && server.url) {
+    const { DEV_IDENTITY, connectDemoSource, startDemoTraffic } = devModule;
     if (!(await server.store.getInstallation(DEV_IDENTITY.installationUid))) {
       const response = await devEnvironment.host.sendLifecycleWebhook("install");
       if (response.status >= 300) console.warn(`install webhook answered ${response.status}: ${response.body}`);

@@ -3,6 +3,7 @@
  * `--json` one JSON object of all their figures (plus `targets_met`) on one line and nothing else on stdout (npm's
  * own banner aside: `npm run -s bench -- --json`). A section is one import and one entry in `sections`.
  */
+import { runCompiledServer } from "../testing/server-process.ts";
 import { runComparison } from "./comparison.ts";
 import { runInspectorBench } from "./inspector-bench.ts";
 import { runPgScaleBench } from "./pg-scale-bench.ts";
@@ -40,6 +41,7 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const json = args.includes("--json");
   const options = { quick: args.includes("--quick"), log: (message: string) => console.error(message) };
+  await runCompiledServer();
   const figures: Record<string, number> = {};
   const printed: string[] = [];
   let targetsMet = true;

@@ -1,8 +1,8 @@
 /**
- * (a) Our pipeline: the server as its own process (`node --import tsx server/main.ts`, production defaults, a fresh
- * SQLite file), one installation per stream installed by a signed lifecycle webhook. A stream is "delivered" when
- * the store has no staged request and no open row left for the installation; then the emulator must hold exactly
- * the latest value of every mapped attribute for every user, or the run fails.
+ * (a) Our pipeline: the server as its own process (the compiled server under `npm run bench`, production defaults,
+ * a fresh SQLite file), one installation per stream installed by a signed lifecycle webhook. A stream is
+ * "delivered" when the store has no staged request and no open row left for the installation; then the emulator
+ * must hold exactly the latest value of every mapped attribute for every user, or the run fails.
  */
 import Database from "better-sqlite3";
 import { randomBytes } from "node:crypto";

@@ -1,12 +1,14 @@
 /**
- * The server as a separate OS process (`tsx server/main.ts`), for tests and benchmarks that kill it with
- * SIGKILL, restart it on the same database, run several of them, or sample its memory on its own.
+ * The server as a separate OS process, for tests and benchmarks that kill it with SIGKILL, restart it on the same
+ * database, run several of them, or sample its memory on its own. It runs from source (`tsx server/main.ts`)
+ * unless this process chose the compiled server with `runCompiledServer()`.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { PROJECT_ROOT } from "../runtime.ts";
+import { buildServerBundle } from "../server-bundle.ts";
 
 export interface ServerProcess {
   url: string | null;
@@ -17,8 +19,20 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+let compiledServer: string | null = null;
+
+/**
+ * From now on, every server this process spawns runs the compiled server, as production does, bundled here from
+ * the current source so that it is never stale. The bench and the hostile run call it first: their memory and CPU
+ * figures are the production server's. Tests run the source under tsx, with no build step.
+ */
+export async function runCompiledServer(): Promise<void> {
+  compiledServer = await buildServerBundle();
+}
+
 export async function spawnServerProcess(env: Record<string, string>, args: string[] = []): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", join(PROJECT_ROOT, "server/main.ts"), ...args], {
+  const entry = compiledServer ? [compiledServer] : ["--import", "tsx", join(PROJECT_ROOT, "server/main.ts")];
+  const child = spawn(process.execPath, [...entry, ...args], {
     cwd: PROJECT_ROOT,
     env: { ...process.env, LOG_LEVEL: "warn", ...env },
     stdio: ["ignore", "pipe", "pipe"],
