@@ -37,6 +37,12 @@ export async function runPipeline(
     SECRETS_KEYS: generateSecretKeySpec(),
     PERSONALIZE_HOST_ALLOWLIST: new URL(personalize.url).host,
     LOG_LEVEL: "warn",
+    // One installation sends the whole stream as fast as it can: what is measured is the pipeline's throughput,
+    // not the per-installation ingest quotas (which would answer 429 past 40,000 events), so they are lifted.
+    INGEST_EVENTS_PER_SECOND_PER_INSTALLATION: "10000000",
+    INGEST_BURST_EVENTS_PER_INSTALLATION: "10000000",
+    INGEST_MAX_BACKLOG_PER_INSTALLATION: "10000000",
+    INGEST_MAX_BACKLOG: "10000000",
   });
   const store = new Database(databasePath, { readonly: true, fileMustExist: true });
   const openRow = store.prepare(
