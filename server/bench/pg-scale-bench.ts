@@ -18,7 +18,7 @@ import { createTestDatabase } from "../testing/postgres.ts";
 import { spawnServerProcess, type ServerProcess } from "../testing/server-process.ts";
 import { edgeFailures, startBenchEmulator } from "./bench-emulator.ts";
 import type { BenchOptions, SectionResult } from "./section.ts";
-import { EVENTS_PER_BATCH, postBatches } from "./tracking-load.ts";
+import { EVENTS_PER_BATCH, LIFTED_INGEST_QUOTAS, postBatches } from "./tracking-load.ts";
 import { batchBodies, BENCH_CONFIGURATION, buildStream, expectedAttributes, type SegmentMessage } from "./workload.ts";
 
 const WORKER_COUNTS = [1, 2, 4] as const;
@@ -103,6 +103,7 @@ async function runOnce(
     SECRETS_KEYS: secretKeys,
     PERSONALIZE_HOST_ALLOWLIST: new URL(personalize.url).host,
     LOG_LEVEL: "warn",
+    ...LIFTED_INGEST_QUOTAS,
   };
   const processes: ServerProcess[] = [];
   const store = await openStore(databaseUrl, createSecretBox(parseSecretKeys(secretKeys)));

@@ -17,7 +17,7 @@ import { eventually, installOn, TEST_APP_UID, TEST_PROJECT_UID, type FakeContent
 import { processCpuMs, spawnServerProcess } from "../testing/server-process.ts";
 import { edgeFailures, edgeRequests } from "./bench-emulator.ts";
 import type { PreparedStream, StreamRun, SystemRun } from "./comparison.ts";
-import { postBatches } from "./tracking-load.ts";
+import { LIFTED_INGEST_QUOTAS, postBatches } from "./tracking-load.ts";
 import { BENCH_CONFIGURATION, expectedAttributes } from "./workload.ts";
 
 export async function runPipeline(
@@ -37,12 +37,7 @@ export async function runPipeline(
     SECRETS_KEYS: generateSecretKeySpec(),
     PERSONALIZE_HOST_ALLOWLIST: new URL(personalize.url).host,
     LOG_LEVEL: "warn",
-    // One installation sends the whole stream as fast as it can: what is measured is the pipeline's throughput,
-    // not the per-installation ingest quotas (which would answer 429 past 40,000 events), so they are lifted.
-    INGEST_EVENTS_PER_SECOND_PER_INSTALLATION: "10000000",
-    INGEST_BURST_EVENTS_PER_INSTALLATION: "10000000",
-    INGEST_MAX_BACKLOG_PER_INSTALLATION: "10000000",
-    INGEST_MAX_BACKLOG: "10000000",
+    ...LIFTED_INGEST_QUOTAS,
   });
   const store = new Database(databasePath, { readonly: true, fileMustExist: true });
   const openRow = store.prepare(

@@ -6,6 +6,18 @@
 import { Pool } from "undici";
 
 export const INGEST_CONNECTIONS = 8;
+
+/**
+ * Server settings for a benchmark in which one installation sends a whole stream as fast as it can: what is
+ * measured is the pipeline's throughput, not the per-installation ingest quotas (which answer 429 past a 40,000-event
+ * burst), so they are lifted.
+ */
+export const LIFTED_INGEST_QUOTAS = {
+  INGEST_EVENTS_PER_SECOND_PER_INSTALLATION: "10000000",
+  INGEST_BURST_EVENTS_PER_INSTALLATION: "10000000",
+  INGEST_MAX_BACKLOG_PER_INSTALLATION: "10000000",
+  INGEST_MAX_BACKLOG: "10000000",
+};
 export const EVENTS_PER_BATCH = 250;
 
 export interface IngestRun {
