@@ -59,7 +59,11 @@ const DICTIONARY = Buffer.from(
 
 /** The stored bytes of a JSON value; null for undefined or null (no value). */
 export function encodeJson(value: unknown): Buffer | null {
-  return value === undefined || value === null ? null : compress(Buffer.from(JSON.stringify(value)));
+  if (value === undefined || value === null) return null;
+  const text = JSON.stringify(value);
+  if (text.length < MIN_DEFLATED_BYTES) return Buffer.from(text);
+  const bytes = utf8Scratch(text);
+  return compress(bytes) ?? Buffer.from(bytes);
 }
 
 /**
@@ -75,33 +79,41 @@ export function compactStored(stored: unknown): Buffer | null {
   if (stored === null || stored === undefined) return null;
   const bytes = typeof stored === "string" ? Buffer.from(stored) : (stored as Uint8Array);
   const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return buffer[0] === DEFLATED_V1 ? buffer : compress(buffer);
-}
-
-function compress(text: Buffer): Buffer {
-  if (text.length < MIN_DEFLATED_BYTES) return text;
-  const deflated = deflater.deflate(text, text.length - 1);
-  if (deflated === null) return text;
-  const stored = Buffer.allocUnsafe(deflated.length + 1);
-  stored[0] = DEFLATED_V1;
-  deflated.copy(stored, 1);
-  return stored;
+  return buffer[0] === DEFLATED_V1 ? buffer : (compress(buffer) ?? buffer);
 }
 
 /**
- * Raw deflate against DICTIONARY, `deflate(text, limit)` giving null when the result would take more than `limit`
- * bytes. Setting up a zlib stream costs more than deflating a row of a few hundred bytes (deflateRawSync makes one
- * per call: about 10 µs of a 15 µs encode), and Node has no public way to reuse a stream synchronously, so this
- * drives one stream's native handle the way Node's own deflateRawSync does (writeSync with Z_FINISH), then resets
- * it, which re-applies the dictionary. Where a Node version lacks those internals it falls back to deflateRawSync;
- * json-codec.test.ts checks that both give the same bytes.
+ * Every row's payload and detail pass through here, so the text is written into one reused buffer rather than a
+ * new one per value: only the stored bytes are allocated (fewer short-lived buffers for the GC to find). The view
+ * it returns is valid until the next call.
+ */
+let textBuffer = Buffer.allocUnsafe(64 * 1024);
+function utf8Scratch(text: string): Buffer {
+  // A UTF-16 code unit takes at most 3 bytes of UTF-8.
+  if (textBuffer.length < text.length * 3) textBuffer = Buffer.allocUnsafe(text.length * 3);
+  return textBuffer.subarray(0, textBuffer.write(text));
+}
+
+/** The stored form of `text` deflated (tag, then raw deflate), or null when that would not be smaller. */
+function compress(text: Buffer): Buffer | null {
+  return text.length < MIN_DEFLATED_BYTES ? null : deflater.deflate(text, text.length - 2);
+}
+
+/**
+ * Raw deflate against DICTIONARY, `deflate(text, limit)` giving the stored form (DEFLATED_V1, then the deflated
+ * bytes) or null when the deflated bytes would take more than `limit`. Setting up a zlib stream costs more than
+ * deflating a row of a few hundred bytes (deflateRawSync makes one per call: about 10 µs of a 15 µs encode), and
+ * Node has no public way to reuse a stream synchronously, so this drives one stream's native handle the way Node's
+ * own deflateRawSync does (writeSync with Z_FINISH), then resets it, which re-applies the dictionary. Where a Node
+ * version lacks those internals it falls back to deflateRawSync; json-codec.test.ts checks that both give the same
+ * bytes.
  */
 const deflater = createReusableDeflater();
 
 function createReusableDeflater() {
   const viaSync = (text: Buffer, limit: number) => {
     const deflated = deflateRawSync(text, { level: LEVEL, dictionary: DICTIONARY });
-    return deflated.length > limit ? null : deflated;
+    return deflated.length > limit ? null : Buffer.concat([Buffer.of(DEFLATED_V1), deflated]);
   };
   const stream = createDeflateRaw({ level: LEVEL, dictionary: DICTIONARY }) as unknown as {
     _handle?: { writeSync?: Function; reset?: Function };
@@ -114,17 +126,19 @@ function createReusableDeflater() {
   }
   let failed = false;
   (stream as unknown as NodeJS.EventEmitter).once("error", () => (failed = true));
+  // The stored form is built here: the tag at 0, the deflated bytes after it.
   let scratch = Buffer.allocUnsafe(64 * 1024);
   return {
     deflate(text: Buffer, limit: number): Buffer | null {
       if (failed) return viaSync(text, limit);
-      if (scratch.length < limit + 1) scratch = Buffer.allocUnsafe(limit + 1);
+      if (scratch.length < limit + 2) scratch = Buffer.allocUnsafe(limit + 2);
+      scratch[0] = DEFLATED_V1;
       // Room for one byte past the limit: a stream that fills it did not fit.
-      handle.writeSync!(constants.Z_FINISH, text, 0, text.length, scratch, 0, limit + 1);
+      handle.writeSync!(constants.Z_FINISH, text, 0, text.length, scratch, 1, limit + 1);
       const [availableOut, availableIn] = state;
       handle.reset!();
       const length = limit + 1 - availableOut;
-      return availableIn !== 0 || length > limit ? null : Buffer.from(scratch.subarray(0, length));
+      return availableIn !== 0 || length > limit ? null : Buffer.from(scratch.subarray(0, length + 1));
     },
   };
 }
