@@ -1,14 +1,16 @@
 /**
  * The scale-out store: PostgreSQL, shared by any number of API and worker processes. Same tables, migrations and
  * statements as SQLite; what differs is how processes share the queue:
- * - rows are added to lanes only under one advisory lock (planning is single-flight: a process that does not get
- *   the lock skips the tick), so lane rows are created in id order and two processes never both make a head;
+ * - users fall into PLAN_PARTITIONS partitions (a hash of installation and user id), each with its own advisory
+ *   lock: a planning batch holds the locks of the partitions it plans (a process that gets none skips the tick),
+ *   so processes plan disjoint users concurrently, while each lane's rows are created in id order and two processes
+ *   never both make a head;
  * - only a lane's head row has `next_attempt_at`, and claims take due rows with FOR UPDATE SKIP LOCKED, so workers
  *   share deliveries and at most one row per lane is ever claimable;
  * - adding rows to lanes holds a second advisory lock exclusively, and attempt batches (which close heads and hand
  *   lanes on) hold it shared: the writer sees every head closed before it, a batch sees every row added before it,
- *   so no lane is ever left without a head. The planner takes it last, for its outbound rows only (their ids
- *   allocated beforehand), so that deliveries pause as briefly as possible.
+ *   so no lane is ever left without a head. Writers take it last, for the queue's rows only (the log's rows, under
+ *   ids allocated beforehand, are written first), so that deliveries and other planners pause as briefly as possible.
  * Every write NOTIFYs its changed rows in the same transaction (see postgres-change-feed.ts).
  */
 import pg from "pg";
@@ -66,7 +68,50 @@ const STATEMENT_TIMEOUT_MS = 30_000;
 /** Advisory lock keys (any constants, unique within this app). */
 /** Advisory lock serializing secret claims, so that a secret can only ever be claimed by one installation. */
 const SECRET_CLAIM_LOCK = 0x5e6_7106;
-const LOCK = { migrate: 0x5e6_7101, plan: 0x5e6_7102, prune: 0x5e6_7103, lanes: 0x5e6_7104, expand: 0x5e6_7105 };
+const LOCK = { migrate: 0x5e6_7101, plan: 0x5e6_7102, prune: 0x5e6_7103, lanes: 0x5e6_7104, expand: 0x5e6_7105, planners: 0x5e6_7107 };
+/**
+ * Planning partitions, each locked as (LOCK.plan, partition). A user's events, lanes and attribute clock all fall in
+ * one partition: the lane and clock user is the planned user id, which ingest stores in user_id of the queued row.
+ * Every process must use the same count, or two of them could plan one user at once.
+ */
+const PLAN_PARTITIONS = 8;
+const planPartitionSql = (installationUid: string, userId: string) =>
+  `(hashtext(${installationUid} || chr(31) || coalesce(${userId}, '')) & ${PLAN_PARTITIONS - 1})`;
+const ALL_PLAN_PARTITIONS = Array.from({ length: PLAN_PARTITIONS }, (_, partition) => partition);
+/**
+ * Every store that plans holds LOCK.planners shared on its LISTEN connection while connected; counting the holders
+ * tells a planner how many share the partitions. A planner alone takes every partition (a batch is then the oldest
+ * events, as on SQLite); one of N takes up to 1/N of them, those with the oldest events first, so that each of the
+ * others finds its share free.
+ */
+const COUNT_PLANNERS = `SELECT count(*) AS planners FROM pg_locks WHERE locktype = 'advisory' AND granted
+  AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+  AND classid = 0 AND objid = ${LOCK.planners} AND objsubid = 1`;
+/** How long a count of planners is used before it is read again. */
+const PLANNERS_COUNT_MS = 1000;
+/** Takes every partition no other transaction holds. */
+const TRY_LOCK_PLAN_PARTITIONS = `SELECT partition FROM unnest($1::integer[]) AS partition
+  WHERE pg_try_advisory_xact_lock(${LOCK.plan}, partition)`;
+/** Queued events read to order the partitions by their oldest event. */
+const PARTITION_ORDER_EVENTS = 256;
+/**
+ * Takes up to $1 free partitions of the oldest queued events, the one with the oldest event first. The lock is
+ * tried on the ordered partitions one at a time until the limit has them: the materialized CTE keeps the volatile
+ * condition from being pushed below the ordering, and the limit stops reading it.
+ */
+const TRY_LOCK_OLDEST_PLAN_PARTITIONS = `WITH ordered AS MATERIALIZED (
+    SELECT partition FROM (
+      SELECT id, ${planPartitionSql("installation_uid", "user_id")} AS partition FROM sync_log WHERE status = 'queued'
+      ORDER BY id LIMIT ${PARTITION_ORDER_EVENTS}
+    ) oldest GROUP BY partition ORDER BY min(id)
+  )
+  SELECT partition FROM ordered WHERE pg_try_advisory_xact_lock(${LOCK.plan}, partition) LIMIT $1`;
+const SELECT_QUEUED_IN_PARTITIONS = `SELECT id, installation_uid, created_at, payload, detail FROM sync_log
+  WHERE status = 'queued' AND ${planPartitionSql("installation_uid", "user_id")} = ANY($1::integer[]) ORDER BY id LIMIT $2`;
+/** The partitions of the lanes (installation, user) given, ascending: locked in this order, they cannot deadlock. */
+const LANE_PARTITIONS = `SELECT DISTINCT ${planPartitionSql("lane.installation_uid", "lane.user_id")} AS partition
+  FROM unnest($1::text[], $2::text[]) AS lane(installation_uid, user_id) ORDER BY partition`;
+const LOCK_PLAN_PARTITIONS = `SELECT pg_advisory_xact_lock(${LOCK.plan}, partition) FROM unnest($1::integer[]) AS partition`;
 
 const DOLLAR_SQL = Object.fromEntries(
   Object.entries(SQL).map(([name, sql]) => [name, typeof sql === "string" ? toDollarParams(sql) : sql.map(toDollarParams)]),
@@ -256,6 +301,8 @@ export class PostgresStore implements Store {
   private closing: Promise<void> | null = null;
   private readonly pendingAttempts: PendingAttempt[] = [];
   private writingAttempts = false;
+  private registeredAsPlanner: Promise<void> | null = null;
+  private planners = { count: 1, readAt: -Infinity };
   readonly retryJobs: RetryJobStore;
   readonly alertState: AlertStateStore;
 
@@ -312,11 +359,9 @@ export class PostgresStore implements Store {
   async deleteInstallation(uid: string): Promise<void> {
     await this.transaction(async (client) => {
       // Waits for planning and lane writes in progress, which could otherwise add rows after the delete.
-      await client.query("SELECT pg_advisory_xact_lock($1), pg_advisory_xact_lock($2), pg_advisory_xact_lock($3)", [
-        LOCK.expand,
-        LOCK.plan,
-        LOCK.lanes,
-      ]);
+      await client.query("SELECT pg_advisory_xact_lock($1)", [LOCK.expand]);
+      await client.query(LOCK_PLAN_PARTITIONS, [ALL_PLAN_PARTITIONS]);
+      await client.query("SELECT pg_advisory_xact_lock($1)", [LOCK.lanes]);
       for (const sql of DOLLAR_SQL.deleteInstallation) await client.query(sql, [uid]);
     });
   }
@@ -470,7 +515,8 @@ export class PostgresStore implements Store {
 
   async enqueueOutbound(plans: OutboundPlan[], now: number): Promise<number[]> {
     return this.transaction(async (client) => {
-      await client.query("SELECT pg_advisory_xact_lock($1)", [LOCK.plan]);
+      const { rows: partitions } = await client.query(LANE_PARTITIONS, [plans.map((out) => out.installationUid), plans.map((out) => out.userId)]);
+      await client.query(LOCK_PLAN_PARTITIONS, [partitions.map((row) => Number(row.partition))]);
       const ids = await this.insertOutbound(client, plans, now);
       const changed = new Map<string, number[]>();
       plans.forEach((out, index) => changed.set(out.installationUid, [...(changed.get(out.installationUid) ?? []), ids[index]]));
@@ -479,7 +525,7 @@ export class PostgresStore implements Store {
     });
   }
 
-  /** The batch holds a connection, in a transaction that holds the planning lock, until it is committed or released. */
+  /** The batch holds a connection, in a transaction that holds its partitions' locks, until it is committed or released. */
   async nextPlanningBatch(limit: number): Promise<PlanningBatch | null> {
     const { client, giveBack } = await takeClient(this.pool);
     let open = true;
@@ -497,8 +543,8 @@ export class PostgresStore implements Store {
     const rollBack = () => end("ROLLBACK").catch(() => {});
     try {
       await client.query("BEGIN");
-      const [{ locked }] = (await client.query("SELECT pg_try_advisory_xact_lock($1) AS locked", [LOCK.plan])).rows;
-      const queued = locked ? (await client.query(DOLLAR_SQL.selectQueued, [limit])).rows : [];
+      const partitions = await this.lockPlanPartitions(client);
+      const queued = partitions.length ? (await client.query(SELECT_QUEUED_IN_PARTITIONS, [partitions, limit])).rows : [];
       if (queued.length === 0) {
         await rollBack();
         return null;
@@ -537,6 +583,23 @@ export class PostgresStore implements Store {
     }
   }
 
+  private registerAsPlanner(): Promise<void> {
+    return (this.registeredAsPlanner ??= this.feed.holdSharedLock(LOCK.planners));
+  }
+
+  /** Locks the partitions this planner may plan now: every free one when it plans alone, else its share. */
+  private async lockPlanPartitions(client: pg.PoolClient): Promise<number[]> {
+    await this.registerAsPlanner();
+    if (Date.now() - this.planners.readAt >= PLANNERS_COUNT_MS) {
+      const [{ planners }] = (await client.query(COUNT_PLANNERS)).rows;
+      this.planners = { count: Math.max(1, Number(planners)), readAt: Date.now() };
+    }
+    const { rows } = this.planners.count === 1
+      ? await client.query(TRY_LOCK_PLAN_PARTITIONS, [ALL_PLAN_PARTITIONS])
+      : await client.query(TRY_LOCK_OLDEST_PLAN_PARTITIONS, [Math.ceil(PLAN_PARTITIONS / this.planners.count)]);
+    return rows.map((row) => Number(row.partition));
+  }
+
   /** Outbound ids are allocated first, so that the lanes lock is taken last and held briefly. */
   private async writePlan(
     client: pg.PoolClient,
@@ -566,31 +629,17 @@ export class PostgresStore implements Store {
         rows.clocks.map((state) => state.clock),
       ]);
     }
-    await this.insertOutbound(client, plan.outbound, now, outboundIds);
     await notify(client, rows.changed);
+    await this.insertOutbound(client, plan.outbound, now, outboundIds);
   }
 
   /**
    * Inserts the requests (under `ids` when allocated beforehand); each lane's first new row becomes its head unless
-   * the lane has open rows. The caller holds the planning lock; this takes the lanes lock, held until commit.
+   * the lane has open rows. The caller holds the planning locks of their partitions; this takes the lanes lock, held
+   * until commit, once the log rows are written: only the queue's rows need it.
    */
   private async insertOutbound(client: pg.PoolClient, outbound: OutboundPlan[], now: number, ids?: number[]): Promise<number[]> {
     if (outbound.length === 0) return [];
-    await client.query("SELECT pg_advisory_xact_lock($1)", [LOCK.lanes]);
-    const lanes = [...new Map(outbound.map((out) => [laneKey(out.installationUid, out.direction, out.userId), out])).values()];
-    const { rows: openRows } = await client.query(OPEN_LANES, [
-      lanes.map((lane) => lane.installationUid),
-      lanes.map((lane) => lane.direction),
-      lanes.map((lane) => lane.userId),
-    ]);
-    const busy = new Set(openRows.map((row) => laneKey(String(row.installation_uid), String(row.direction), String(row.user_id))));
-    const heads = outbound.map((out) => {
-      const lane = laneKey(out.installationUid, out.direction, out.userId);
-      const head = !busy.has(lane);
-      busy.add(lane);
-      return head;
-    });
-    const requests = outbound.map((out) => json(out.request));
     const inserted = await insertRows(
       client,
       outbound.map((out) => {
@@ -613,6 +662,21 @@ export class PostgresStore implements Store {
       }),
       ids,
     );
+    await client.query("SELECT pg_advisory_xact_lock($1)", [LOCK.lanes]);
+    const lanes = [...new Map(outbound.map((out) => [laneKey(out.installationUid, out.direction, out.userId), out])).values()];
+    const { rows: openRows } = await client.query(OPEN_LANES, [
+      lanes.map((lane) => lane.installationUid),
+      lanes.map((lane) => lane.direction),
+      lanes.map((lane) => lane.userId),
+    ]);
+    const busy = new Set(openRows.map((row) => laneKey(String(row.installation_uid), String(row.direction), String(row.user_id))));
+    const heads = outbound.map((out) => {
+      const lane = laneKey(out.installationUid, out.direction, out.userId);
+      const head = !busy.has(lane);
+      busy.add(lane);
+      return head;
+    });
+    const requests = outbound.map((out) => json(out.request));
     await client.query(ENQUEUE, [
       inserted,
       outbound.map((out) => out.installationUid),
@@ -721,8 +785,12 @@ export class PostgresStore implements Store {
     return this.listeners.changes.add(listener);
   }
 
-  /** Work notices arrive through the LISTEN connection, this process's own writes included. */
+  /**
+   * Work notices arrive through the LISTEN connection, this process's own writes included. A store whose worker
+   * listens for work plans too: it counts as a planner from now on, so that the others leave it its share.
+   */
   onWork(listener: () => void): () => void {
+    void this.registerAsPlanner();
     return this.listeners.work.add(listener);
   }
 
