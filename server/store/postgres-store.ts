@@ -70,9 +70,10 @@ const STATEMENT_TIMEOUT_MS = 30_000;
 const SECRET_CLAIM_LOCK = 0x5e6_7106;
 const LOCK = { migrate: 0x5e6_7101, plan: 0x5e6_7102, prune: 0x5e6_7103, lanes: 0x5e6_7104, expand: 0x5e6_7105, planners: 0x5e6_7107 };
 /**
- * Planning partitions, each locked as (LOCK.plan, partition). A user's events, lanes and attribute clock all fall in
- * one partition: the lane and clock user is the planned user id, which ingest stores in user_id of the queued row.
- * Every process must use the same count, or two of them could plan one user at once.
+ * Planning partitions, each locked as (LOCK.plan, partition), under LOCK.plan itself held shared (which deleting an
+ * installation takes exclusively). A user's events, lanes and attribute clock all fall in one partition: the lane
+ * and clock user is the planned user id, which ingest stores in user_id of the queued row. Every process must use
+ * the same count, or two of them could plan one user at once.
  */
 const PLAN_PARTITIONS = 8;
 const planPartitionSql = (installationUid: string, userId: string) =>
@@ -95,15 +96,18 @@ const TRY_LOCK_PLAN_PARTITIONS = `SELECT partition FROM unnest($1::integer[]) AS
 /** Queued events read to order the partitions by their oldest event. */
 const PARTITION_ORDER_EVENTS = 256;
 /**
- * Takes up to $1 free partitions of the oldest queued events, the one with the oldest event first. The lock is
- * tried on the ordered partitions one at a time until the limit has them: the materialized CTE keeps the volatile
- * condition from being pushed below the ordering, and the limit stops reading it.
+ * Takes up to $1 free partitions, those of the oldest queued events first (the oldest of them may be in partitions
+ * another process is planning, so the others follow). The lock is tried on the ordered partitions one at a time
+ * until the limit has them: the materialized CTE keeps the volatile condition from being pushed below the ordering,
+ * and the limit stops reading it.
  */
 const TRY_LOCK_OLDEST_PLAN_PARTITIONS = `WITH ordered AS MATERIALIZED (
     SELECT partition FROM (
-      SELECT id, ${planPartitionSql("installation_uid", "user_id")} AS partition FROM sync_log WHERE status = 'queued'
+      SELECT ${planPartitionSql("installation_uid", "user_id")} AS partition, id FROM sync_log WHERE status = 'queued'
       ORDER BY id LIMIT ${PARTITION_ORDER_EVENTS}
-    ) oldest GROUP BY partition ORDER BY min(id)
+    ) oldest
+    RIGHT JOIN unnest($2::integer[]) AS every(partition) USING (partition)
+    GROUP BY partition ORDER BY min(id) NULLS LAST, partition
   )
   SELECT partition FROM ordered WHERE pg_try_advisory_xact_lock(${LOCK.plan}, partition) LIMIT $1`;
 /**
@@ -365,9 +369,11 @@ export class PostgresStore implements Store {
   async deleteInstallation(uid: string): Promise<void> {
     await this.transaction(async (client) => {
       // Waits for planning and lane writes in progress, which could otherwise add rows after the delete.
-      await client.query("SELECT pg_advisory_xact_lock($1)", [LOCK.expand]);
-      await client.query(LOCK_PLAN_PARTITIONS, [ALL_PLAN_PARTITIONS]);
-      await client.query("SELECT pg_advisory_xact_lock($1)", [LOCK.lanes]);
+      await client.query("SELECT pg_advisory_xact_lock($1), pg_advisory_xact_lock($2), pg_advisory_xact_lock($3)", [
+        LOCK.expand,
+        LOCK.plan,
+        LOCK.lanes,
+      ]);
       for (const sql of DOLLAR_SQL.deleteInstallation) await client.query(sql, [uid]);
     });
   }
@@ -521,6 +527,7 @@ export class PostgresStore implements Store {
 
   async enqueueOutbound(plans: OutboundPlan[], now: number): Promise<number[]> {
     return this.transaction(async (client) => {
+      await client.query("SELECT pg_advisory_xact_lock_shared($1)", [LOCK.plan]);
       const { rows: partitions } = await client.query(LANE_PARTITIONS, [plans.map((out) => out.installationUid), plans.map((out) => out.userId)]);
       await client.query(LOCK_PLAN_PARTITIONS, [partitions.map((row) => Number(row.partition))]);
       const ids = await this.insertOutbound(client, plans, now);
@@ -596,13 +603,15 @@ export class PostgresStore implements Store {
   /** Locks the partitions this planner may plan now: every free one when it plans alone, else its share. */
   private async lockPlanPartitions(client: pg.PoolClient): Promise<number[]> {
     await this.registerAsPlanner();
+    const [{ open }] = (await client.query("SELECT pg_try_advisory_xact_lock_shared($1) AS open", [LOCK.plan])).rows;
+    if (!open) return [];
     if (Date.now() - this.planners.readAt >= PLANNERS_COUNT_MS) {
       const [{ planners }] = (await client.query(COUNT_PLANNERS)).rows;
       this.planners = { count: Math.max(1, Number(planners)), readAt: Date.now() };
     }
     const { rows } = this.planners.count === 1
       ? await client.query(TRY_LOCK_PLAN_PARTITIONS, [ALL_PLAN_PARTITIONS])
-      : await client.query(TRY_LOCK_OLDEST_PLAN_PARTITIONS, [Math.ceil(PLAN_PARTITIONS / this.planners.count)]);
+      : await client.query(TRY_LOCK_OLDEST_PLAN_PARTITIONS, [Math.ceil(PLAN_PARTITIONS / this.planners.count), ALL_PLAN_PARTITIONS]);
     return rows.map((row) => Number(row.partition));
   }
 
