@@ -162,6 +162,9 @@ const ALLOCATE_IDS = "SELECT nextval(pg_get_serial_sequence('sync_log', 'id')) A
 const MARK_SEEN = `INSERT INTO seen_messages (installation_uid, message_id, seen_at)
   SELECT $1, message_id, $2 FROM unnest($3::text[]) AS message_id ORDER BY message_id
   ON CONFLICT DO NOTHING RETURNING message_id`;
+/** One round trip for the worker's frequent question, not one per table. */
+const OLDEST_UNPLANNED = `SELECT (${SQL.oldestStaged}) AS staged, (${SQL.oldestQueued}) AS queued`;
+const ANY_STAGED = "SELECT EXISTS (SELECT 1 FROM inbound_staged) AS staged";
 /** Staged rows read per expansion; each holds one request (up to 2,500 events). */
 const STAGED_ROWS_PER_EXPANSION = 64;
 const SELECT_STAGED_HEADS = "SELECT id, event_count FROM inbound_staged ORDER BY id LIMIT $1";
@@ -393,6 +396,9 @@ export class PostgresStore implements Store {
   }
 
   async expandStaged(maxEvents: number): Promise<number> {
+    // Workers ask after every change they hear of; mostly nothing is staged, and one statement says so.
+    const [{ staged }] = await this.rows(ANY_STAGED, []);
+    if (!staged) return 0;
     return this.transaction(async (client) => {
       const [{ locked }] = (await client.query("SELECT pg_try_advisory_xact_lock($1) AS locked", [LOCK.expand])).rows;
       if (!locked) return 0;
@@ -431,9 +437,8 @@ export class PostgresStore implements Store {
   }
 
   async oldestUnplanned(): Promise<number | null> {
-    const [staged] = await this.rows(DOLLAR_SQL.oldestStaged, []);
-    const [queued] = await this.rows(DOLLAR_SQL.oldestQueued, []);
-    const times = [staged?.at, queued?.at].filter((at) => at !== null && at !== undefined).map(Number);
+    const [{ staged, queued }] = await this.rows(OLDEST_UNPLANNED, []);
+    const times = [staged, queued].filter((at) => at !== null).map(Number);
     return times.length ? Math.min(...times) : null;
   }
 
