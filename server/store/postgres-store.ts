@@ -167,8 +167,50 @@ const OLDEST_UNPLANNED = `SELECT (${SQL.oldestStaged}) AS staged, (${SQL.oldestQ
 const ANY_STAGED = "SELECT EXISTS (SELECT 1 FROM inbound_staged) AS staged";
 /** Staged rows read per expansion; each holds one request (up to 2,500 events). */
 const STAGED_ROWS_PER_EXPANSION = 64;
-const SELECT_STAGED_HEADS = "SELECT id, event_count FROM inbound_staged ORDER BY id LIMIT $1";
-const DELETE_STAGED = "DELETE FROM inbound_staged WHERE id = ANY($1::bigint[]) RETURNING id, installation_uid, received_at, events";
+const SELECT_STAGED_HEADS = "SELECT id, installation_uid, event_count FROM inbound_staged ORDER BY id LIMIT $1";
+/**
+ * Moves the staged requests $1 into the log as insertAccepted writes accepted events, in one statement and without
+ * the events passing through this process (their JSON is most of what expansion moves): rows in order of request
+ * and position, dated when received, each messageId's first occurrence fresh unless an earlier request had it
+ * (marked seen in the same statement), the others deduplicated. Payload and detail are the JSON text they were
+ * staged as: what insertAccepted writes as a queued event's payload (its detail, which planning rewrites, may be
+ * deflated there); a duplicate's are deflated, as insertAccepted writes them, by the caller afterwards (duplicates
+ * are rare).
+ */
+const EXPAND_STAGED = `WITH staged AS (
+    DELETE FROM inbound_staged WHERE id = ANY($1::bigint[]) RETURNING id, installation_uid, received_at, events
+  ), staged_events AS (
+    SELECT staged.id AS staged_id, staged.installation_uid, staged.received_at, event.*
+    FROM staged, ROWS FROM (json_to_recordset(staged.events::json) AS ("messageId" text, "userId" text, "eventType" text,
+      "eventName" text, payload json, detail json)) WITH ORDINALITY AS event(message_id, user_id, event_type, event_name,
+      payload, detail, position)
+  ), first_occurrences AS (
+    SELECT DISTINCT ON (installation_uid, message_id) installation_uid, message_id, received_at, staged_id, position
+    FROM staged_events WHERE message_id IS NOT NULL
+    ORDER BY installation_uid, message_id, staged_id, position
+  ), fresh AS (
+    INSERT INTO seen_messages (installation_uid, message_id, seen_at)
+    SELECT installation_uid, message_id, received_at FROM first_occurrences ORDER BY message_id
+    ON CONFLICT DO NOTHING RETURNING installation_uid, message_id
+  )
+  INSERT INTO sync_log (installation_uid, created_at, updated_at, direction, status, user_id, message_id, event_type,
+    event_name, error, payload, detail, installation_key)
+  SELECT installation_uid, received_at, received_at, 'inbound', CASE WHEN fresh THEN 'queued' ELSE 'deduplicated' END,
+    user_id, message_id, event_type, event_name, CASE WHEN fresh THEN NULL ELSE 'messageId already received' END,
+    convert_to(payload::text, 'UTF8'), convert_to(detail::text, 'UTF8'),
+    (SELECT id FROM installation_keys WHERE uid = installation_uid)
+  FROM (
+    SELECT staged_events.*, staged_events.message_id IS NULL OR (fresh.message_id IS NOT NULL
+        AND (staged_events.staged_id, staged_events.position) = (first.staged_id, first.position)) AS fresh
+    FROM staged_events
+    LEFT JOIN first_occurrences first USING (installation_uid, message_id)
+    LEFT JOIN fresh USING (installation_uid, message_id)
+  ) expanded
+  ORDER BY staged_id, position
+  RETURNING id, installation_uid, status`;
+const DUPLICATE_ROWS = "SELECT id, payload, detail FROM sync_log WHERE id = ANY($1::bigint[])";
+const DEFLATE_DUPLICATE_ROWS = `UPDATE sync_log SET payload = deflated.payload, detail = deflated.detail
+  FROM unnest($1::bigint[], $2::bytea[], $3::bytea[]) AS deflated(id, payload, detail) WHERE sync_log.id = deflated.id`;
 const INSTALLATIONS_BY_UID = "SELECT * FROM installations WHERE uid = ANY($1::text[])";
 const CLOCKS = `SELECT installation_uid, user_id, attribute_clock FROM user_state
   WHERE (installation_uid, user_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`;
@@ -403,20 +445,30 @@ export class PostgresStore implements Store {
       const [{ locked }] = (await client.query("SELECT pg_try_advisory_xact_lock($1) AS locked", [LOCK.expand])).rows;
       if (!locked) return 0;
       const heads = (await client.query(SELECT_STAGED_HEADS, [STAGED_ROWS_PER_EXPANSION])).rows;
-      const taken: number[] = [];
+      const taken: Row[] = [];
       let events = 0;
       for (const head of heads) {
         if (events > 0 && events + Number(head.event_count) > maxEvents) break;
-        taken.push(Number(head.id));
+        taken.push(head);
         events += Number(head.event_count);
       }
       if (taken.length === 0) return 0;
-      const staged = (await client.query(DELETE_STAGED, [taken])).rows.sort((a, b) => Number(a.id) - Number(b.id));
+      await client.query(ADD_INSTALLATION_KEYS, [[...new Set(taken.map((head) => String(head.installation_uid)))]]);
+      const rows = (await client.query(EXPAND_STAGED, [taken.map((head) => Number(head.id))])).rows;
+      const duplicates = rows.filter((row) => row.status === "deduplicated").map((row) => Number(row.id));
+      if (duplicates.length) {
+        const stored = (await client.query(DUPLICATE_ROWS, [duplicates])).rows;
+        await client.query(DEFLATE_DUPLICATE_ROWS, [
+          stored.map((row) => Number(row.id)),
+          stored.map((row) => encodeJson(decodeJson(row.payload))),
+          stored.map((row) => encodeJson(decodeJson(row.detail))),
+        ]);
+      }
       const changed = new Map<string, number[]>();
-      for (const row of staged) {
-        const installationUid = String(row.installation_uid);
-        const { ids } = await insertAccepted(client, installationUid, JSON.parse(String(row.events)), Number(row.received_at));
-        changed.set(installationUid, [...(changed.get(installationUid) ?? []), ...ids]);
+      for (const row of rows) {
+        const ids = changed.get(String(row.installation_uid));
+        if (ids) ids.push(Number(row.id));
+        else changed.set(String(row.installation_uid), [Number(row.id)]);
       }
       await notify(client, changed);
       return events;
