@@ -19,6 +19,17 @@ describe("normalizeSegmentEvent", () => {
     expect(normalizeSegmentEvent({ type: "identify", userId: "用户-ü-😀" }, { source: "webhook", receivedAt }).ok).toBe(true);
   });
 
+  it("names the user the mapping plans the event for: a blank userId gives way to the anonymousId", () => {
+    const user = (event: Record<string, unknown>) => {
+      const result = normalizeSegmentEvent({ type: "identify", ...event }, { source: "webhook", receivedAt });
+      return result.ok ? result.event.userId : "refused";
+    };
+    expect(user({ userId: "u1", anonymousId: "a1" })).toBe("u1");
+    expect(user({ userId: "  ", anonymousId: "a1" })).toBe("a1");
+    expect(user({ userId: 42 })).toBe("42");
+    expect(user({ userId: "  " })).toBeNull();
+  });
+
   it("keeps the original timestamp when the skew correction would leave the Date range (it threw a RangeError)", () => {
     const timestamp = "+275760-09-13T00:00:00.000Z";
     const result = normalizeSegmentEvent(

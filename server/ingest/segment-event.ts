@@ -4,6 +4,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { InboundEvent } from "../store/types.ts";
+import { idOf as mappingIdOf } from "../mapping/map-event.ts";
 
 export const SEGMENT_TYPES = ["identify", "track", "page", "screen", "group", "alias"] as const;
 export const MAX_EVENT_BYTES = 32 * 1024;
@@ -73,7 +74,9 @@ export function normalizeSegmentEvent(
     return { ok: false, reason: "each event must be a JSON object", messageId: null, userId: null, eventType: null };
   }
   const messageId = typeof raw.messageId === "string" ? raw.messageId.slice(0, MAX_MESSAGE_ID_LENGTH) : null;
-  const userId = idOf(raw.userId) ?? idOf(raw.anonymousId);
+  // The id the mapping plans the event for (a blank userId does not count), so that the row names the user whose
+  // requests it leads to: PostgreSQL plans each user's events in the planning partition of this id.
+  const userId = mappingIdOf(raw.userId) ?? mappingIdOf(raw.anonymousId);
   const eventType = typeof raw.type === "string" ? raw.type.slice(0, 40) : null;
   const reason =
     options.byteLength !== undefined && options.byteLength > MAX_EVENT_BYTES

@@ -111,7 +111,7 @@ function noEventMatched(event: SegmentEvent, callType: EventCallType): string {
 }
 
 /** Segment ids are strings; some libraries send numbers. Empty or blank ids count as missing. */
-function idOf(value: unknown): string | null {
+export function idOf(value: unknown): string | null {
   if (typeof value === "string") return value.trim() ? value : null;
   if (typeof value === "number" && Number.isFinite(value)) return String(value);
   return null;

@@ -5,7 +5,8 @@
  * A notice sent while the LISTEN connection is down is lost; the dashboard still shows those rows on its next
  * query, and `onResumed` tells the store's workers to look for work they may have missed.
  * The same connection LISTENs on WORK_CHANNEL, which ingest notifies when it stages a request, so that workers in
- * other processes wake on new work instead of polling for it.
+ * other processes wake on new work instead of polling for it. It also holds the store's session-level advisory locks
+ * (holdSharedLock), which other processes can see in pg_locks for as long as this one is connected.
  */
 import pg from "pg";
 import type { ChangeNotice } from "./types.ts";
@@ -38,6 +39,8 @@ export function changePayloads(installationUid: string, ids: readonly number[]):
 }
 
 export interface ChangeFeed {
+  /** Holds a shared advisory lock on `key` on the LISTEN connection from now on (again after every reconnect). */
+  holdSharedLock(key: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -54,6 +57,8 @@ export async function startChangeFeed(config: pg.ClientConfig, listeners: Change
   let closed = false;
   let retryTimer: NodeJS.Timeout | null = null;
   let delay = RECONNECT_MIN_MS;
+  const heldLocks = new Set<number>();
+  const takeLock = (on: pg.Client, key: number) => on.query("SELECT pg_advisory_lock_shared($1)", [key]);
 
   const connect = async () => {
     const next = new pg.Client({ ...config, keepAlive: true });
@@ -77,6 +82,8 @@ export async function startChangeFeed(config: pg.ClientConfig, listeners: Change
     const resumed = lostOnce;
     client = next;
     delay = RECONNECT_MIN_MS;
+    // Held again on every new connection: a lost one released them.
+    for (const key of heldLocks) await takeLock(next, key).catch(() => {});
     if (resumed) listeners.onWork();
   };
 
@@ -102,6 +109,12 @@ export async function startChangeFeed(config: pg.ClientConfig, listeners: Change
 
   await connect();
   return {
+    async holdSharedLock(key) {
+      if (heldLocks.has(key)) return;
+      heldLocks.add(key);
+      // Without a connection now, the next one takes it.
+      if (client) await takeLock(client, key).catch(() => {});
+    },
     async close() {
       closed = true;
       if (retryTimer) clearTimeout(retryTimer);

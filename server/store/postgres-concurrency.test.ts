@@ -11,7 +11,7 @@ import { createTestSchema } from "../testing/postgres.ts";
 import { describePostgres, usePostgresDatabase } from "../testing/postgres-suite.ts";
 import { MIGRATIONS } from "./migrations.ts";
 import { openPostgresStore, type PostgresStore } from "./postgres-store.ts";
-import type { ChangeNotice, ClaimedOutbound, PlanLookups, PlanResult, QueuedInbound } from "./types.ts";
+import type { ChangeNotice, ClaimedOutbound, PlanLookups, PlanningBatch, PlanResult, QueuedInbound } from "./types.ts";
 import { planNextBatch } from "../delivery/plan-step.ts";
 import { inOneGo } from "../testing/planning.ts";
 
@@ -145,6 +145,29 @@ describePostgres("PostgreSQL store: several processes on one database", () => {
     for (const row of heads) if (row.nextAttemptAt !== null) headsPerUser.set(row.userId!, (headsPerUser.get(row.userId!) ?? 0) + 1);
     expect(headsPerUser.size).toBe(200);
     expect([...headsPerUser.values()].every((count) => count === 1)).toBe(true);
+  });
+
+  it("lets processes plan disjoint users at the same time, each user's events in one batch", async () => {
+    const [first, second] = await Promise.all([open(), open()]);
+    await setUp(first);
+    // Planning with nothing queued makes `second` a planner; `first` then counts two and takes only its share.
+    expect(await second.nextPlanningBatch(1000)).toBeNull();
+    for (let seq = 0; seq < 3; seq++) await accept(first, 40, seq);
+    const batches = [await first.nextPlanningBatch(1000), await second.nextPlanningBatch(1000)];
+    expect(batches.every((batch) => batch !== null && batch.events.length > 0)).toBe(true);
+    const usersOf = (batch: PlanningBatch | null) => new Set(batch!.events.map((queued) => String(queued.payload.userId)));
+    const [firstUsers, secondUsers] = batches.map(usersOf);
+    expect([...firstUsers].filter((user) => secondUsers.has(user))).toEqual([]);
+    expect(firstUsers.size + secondUsers.size).toBe(40);
+    const planOf = (batch: PlanningBatch) => planEach(batch.events, { installation: batch.installation, attributeClock: () => ({}) });
+    await Promise.all(batches.map((batch) => batch!.commit(planOf(batch!), Date.now())));
+    const outbound = await first.queryLog({ installationUid: INSTALLATION, directions: ["personalize"], limit: 1000 });
+    expect(outbound).toHaveLength(120);
+    for (let user = 0; user < 40; user++) {
+      const lane = outbound.filter((row) => row.userId === `u${user}`).sort((a, b) => a.id - b.id);
+      expect(lane.map((row) => row.nextAttemptAt !== null)).toEqual([true, false, false]);
+      expect(lane.map((row) => (row.payload as { body: string }).body)).toEqual(["0", "1", "2"]);
+    }
   });
 
   it("never strands a lane when a worker closes its head while a planner extends it, and keeps each lane in order", async () => {

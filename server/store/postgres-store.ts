@@ -1,14 +1,16 @@
 /**
  * The scale-out store: PostgreSQL, shared by any number of API and worker processes. Same tables, migrations and
  * statements as SQLite; what differs is how processes share the queue:
- * - rows are added to lanes only under one advisory lock (planning is single-flight: a process that does not get
- *   the lock skips the tick), so lane rows are created in id order and two processes never both make a head;
+ * - users fall into PLAN_PARTITIONS partitions (a hash of installation and user id), each with its own advisory
+ *   lock: a planning batch holds the locks of the partitions it plans (a process that gets none skips the tick),
+ *   so processes plan disjoint users concurrently, while each lane's rows are created in id order and two processes
+ *   never both make a head;
  * - only a lane's head row has `next_attempt_at`, and claims take due rows with FOR UPDATE SKIP LOCKED, so workers
  *   share deliveries and at most one row per lane is ever claimable;
  * - adding rows to lanes holds a second advisory lock exclusively, and attempt batches (which close heads and hand
  *   lanes on) hold it shared: the writer sees every head closed before it, a batch sees every row added before it,
- *   so no lane is ever left without a head. The planner takes it last, for its outbound rows only (their ids
- *   allocated beforehand), so that deliveries pause as briefly as possible.
+ *   so no lane is ever left without a head. Writers take it last, for the queue's rows only (the log's rows, under
+ *   ids allocated beforehand, are written first), so that deliveries and other planners pause as briefly as possible.
  * Every write NOTIFYs its changed rows in the same transaction (see postgres-change-feed.ts).
  */
 import pg from "pg";
@@ -66,7 +68,60 @@ const STATEMENT_TIMEOUT_MS = 30_000;
 /** Advisory lock keys (any constants, unique within this app). */
 /** Advisory lock serializing secret claims, so that a secret can only ever be claimed by one installation. */
 const SECRET_CLAIM_LOCK = 0x5e6_7106;
-const LOCK = { migrate: 0x5e6_7101, plan: 0x5e6_7102, prune: 0x5e6_7103, lanes: 0x5e6_7104, expand: 0x5e6_7105 };
+const LOCK = { migrate: 0x5e6_7101, plan: 0x5e6_7102, prune: 0x5e6_7103, lanes: 0x5e6_7104, expand: 0x5e6_7105, planners: 0x5e6_7107 };
+/**
+ * Planning partitions, each locked as (LOCK.plan, partition), under LOCK.plan itself held shared (which deleting an
+ * installation takes exclusively). A user's events, lanes and attribute clock all fall in one partition: the lane
+ * and clock user is the planned user id, which ingest stores in user_id of the queued row. Every process must use
+ * the same count, or two of them could plan one user at once.
+ */
+const PLAN_PARTITIONS = 8;
+const planPartitionSql = (installationUid: string, userId: string) =>
+  `(hashtext(${installationUid} || chr(31) || coalesce(${userId}, '')) & ${PLAN_PARTITIONS - 1})`;
+const ALL_PLAN_PARTITIONS = Array.from({ length: PLAN_PARTITIONS }, (_, partition) => partition);
+/**
+ * Every store that plans holds LOCK.planners shared on its LISTEN connection while connected; counting the holders
+ * tells a planner how many share the partitions. A planner alone takes every partition (a batch is then the oldest
+ * events, as on SQLite); one of N takes up to 1/N of them, those with the oldest events first, so that each of the
+ * others finds its share free.
+ */
+const COUNT_PLANNERS = `SELECT count(*) AS planners FROM pg_locks WHERE locktype = 'advisory' AND granted
+  AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+  AND classid = 0 AND objid = ${LOCK.planners} AND objsubid = 1`;
+/** How long a count of planners is used before it is read again. */
+const PLANNERS_COUNT_MS = 1000;
+/** Takes every partition no other transaction holds. */
+const TRY_LOCK_PLAN_PARTITIONS = `SELECT partition FROM unnest($1::integer[]) AS partition
+  WHERE pg_try_advisory_xact_lock(${LOCK.plan}, partition)`;
+/** Queued events read to order the partitions by their oldest event. */
+const PARTITION_ORDER_EVENTS = 256;
+/**
+ * Takes up to $1 free partitions, those of the oldest queued events first (the oldest of them may be in partitions
+ * another process is planning, so the others follow). The lock is tried on the ordered partitions one at a time
+ * until the limit has them: the materialized CTE keeps the volatile condition from being pushed below the ordering,
+ * and the limit stops reading it.
+ */
+const TRY_LOCK_OLDEST_PLAN_PARTITIONS = `WITH ordered AS MATERIALIZED (
+    SELECT partition FROM (
+      SELECT ${planPartitionSql("installation_uid", "user_id")} AS partition, id FROM sync_log WHERE status = 'queued'
+      ORDER BY id LIMIT ${PARTITION_ORDER_EVENTS}
+    ) oldest
+    RIGHT JOIN unnest($2::integer[]) AS every(partition) USING (partition)
+    GROUP BY partition ORDER BY min(id) NULLS LAST, partition
+  )
+  SELECT partition FROM ordered WHERE pg_try_advisory_xact_lock(${LOCK.plan}, partition) LIMIT $1`;
+/**
+ * The oldest queued events of some partitions. The planner has no statistics on the partition hash: written as
+ * `= ANY`, it would expect few rows to match and sort all queued rows; written so, it expects most to match and reads
+ * the queued index in id order, as it should for a share of the partitions.
+ */
+const SELECT_QUEUED_IN_PARTITIONS = `SELECT id, installation_uid, created_at, payload, detail FROM sync_log
+  WHERE status = 'queued' AND array_position($1::integer[], ${planPartitionSql("installation_uid", "user_id")}) IS NOT NULL
+  ORDER BY id LIMIT $2`;
+/** The partitions of the lanes (installation, user) given, ascending: locked in this order, they cannot deadlock. */
+const LANE_PARTITIONS = `SELECT DISTINCT ${planPartitionSql("lane.installation_uid", "lane.user_id")} AS partition
+  FROM unnest($1::text[], $2::text[]) AS lane(installation_uid, user_id) ORDER BY partition`;
+const LOCK_PLAN_PARTITIONS = `SELECT pg_advisory_xact_lock(${LOCK.plan}, partition) FROM unnest($1::integer[]) AS partition`;
 
 const DOLLAR_SQL = Object.fromEntries(
   Object.entries(SQL).map(([name, sql]) => [name, typeof sql === "string" ? toDollarParams(sql) : sql.map(toDollarParams)]),
@@ -107,10 +162,55 @@ const ALLOCATE_IDS = "SELECT nextval(pg_get_serial_sequence('sync_log', 'id')) A
 const MARK_SEEN = `INSERT INTO seen_messages (installation_uid, message_id, seen_at)
   SELECT $1, message_id, $2 FROM unnest($3::text[]) AS message_id ORDER BY message_id
   ON CONFLICT DO NOTHING RETURNING message_id`;
+/** One round trip for the worker's frequent question, not one per table. */
+const OLDEST_UNPLANNED = `SELECT (${SQL.oldestStaged}) AS staged, (${SQL.oldestQueued}) AS queued`;
+const ANY_STAGED = "SELECT EXISTS (SELECT 1 FROM inbound_staged) AS staged";
 /** Staged rows read per expansion; each holds one request (up to 2,500 events). */
 const STAGED_ROWS_PER_EXPANSION = 64;
-const SELECT_STAGED_HEADS = "SELECT id, event_count FROM inbound_staged ORDER BY id LIMIT $1";
-const DELETE_STAGED = "DELETE FROM inbound_staged WHERE id = ANY($1::bigint[]) RETURNING id, installation_uid, received_at, events";
+const SELECT_STAGED_HEADS = "SELECT id, installation_uid, event_count FROM inbound_staged ORDER BY id LIMIT $1";
+/**
+ * Moves the staged requests $1 into the log as insertAccepted writes accepted events, in one statement and without
+ * the events passing through this process (their JSON is most of what expansion moves): rows in order of request
+ * and position, dated when received, each messageId's first occurrence fresh unless an earlier request had it
+ * (marked seen in the same statement), the others deduplicated. Payload and detail are the JSON text they were
+ * staged as: what insertAccepted writes as a queued event's payload (its detail, which planning rewrites, may be
+ * deflated there); a duplicate's are deflated, as insertAccepted writes them, by the caller afterwards (duplicates
+ * are rare).
+ */
+const EXPAND_STAGED = `WITH staged AS (
+    DELETE FROM inbound_staged WHERE id = ANY($1::bigint[]) RETURNING id, installation_uid, received_at, events
+  ), staged_events AS (
+    SELECT staged.id AS staged_id, staged.installation_uid, staged.received_at, event.*
+    FROM staged, ROWS FROM (json_to_recordset(staged.events::json) AS ("messageId" text, "userId" text, "eventType" text,
+      "eventName" text, payload json, detail json)) WITH ORDINALITY AS event(message_id, user_id, event_type, event_name,
+      payload, detail, position)
+  ), first_occurrences AS (
+    SELECT DISTINCT ON (installation_uid, message_id) installation_uid, message_id, received_at, staged_id, position
+    FROM staged_events WHERE message_id IS NOT NULL
+    ORDER BY installation_uid, message_id, staged_id, position
+  ), fresh AS (
+    INSERT INTO seen_messages (installation_uid, message_id, seen_at)
+    SELECT installation_uid, message_id, received_at FROM first_occurrences ORDER BY message_id
+    ON CONFLICT DO NOTHING RETURNING installation_uid, message_id
+  )
+  INSERT INTO sync_log (installation_uid, created_at, updated_at, direction, status, user_id, message_id, event_type,
+    event_name, error, payload, detail, installation_key)
+  SELECT installation_uid, received_at, received_at, 'inbound', CASE WHEN fresh THEN 'queued' ELSE 'deduplicated' END,
+    user_id, message_id, event_type, event_name, CASE WHEN fresh THEN NULL ELSE 'messageId already received' END,
+    convert_to(payload::text, 'UTF8'), convert_to(detail::text, 'UTF8'),
+    (SELECT id FROM installation_keys WHERE uid = installation_uid)
+  FROM (
+    SELECT staged_events.*, staged_events.message_id IS NULL OR (fresh.message_id IS NOT NULL
+        AND (staged_events.staged_id, staged_events.position) = (first.staged_id, first.position)) AS fresh
+    FROM staged_events
+    LEFT JOIN first_occurrences first USING (installation_uid, message_id)
+    LEFT JOIN fresh USING (installation_uid, message_id)
+  ) expanded
+  ORDER BY staged_id, position
+  RETURNING id, installation_uid, status`;
+const DUPLICATE_ROWS = "SELECT id, payload, detail FROM sync_log WHERE id = ANY($1::bigint[])";
+const DEFLATE_DUPLICATE_ROWS = `UPDATE sync_log SET payload = deflated.payload, detail = deflated.detail
+  FROM unnest($1::bigint[], $2::bytea[], $3::bytea[]) AS deflated(id, payload, detail) WHERE sync_log.id = deflated.id`;
 const INSTALLATIONS_BY_UID = "SELECT * FROM installations WHERE uid = ANY($1::text[])";
 const CLOCKS = `SELECT installation_uid, user_id, attribute_clock FROM user_state
   WHERE (installation_uid, user_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`;
@@ -256,6 +356,8 @@ export class PostgresStore implements Store {
   private closing: Promise<void> | null = null;
   private readonly pendingAttempts: PendingAttempt[] = [];
   private writingAttempts = false;
+  private registeredAsPlanner: Promise<void> | null = null;
+  private planners = { count: 1, readAt: -Infinity };
   readonly retryJobs: RetryJobStore;
   readonly alertState: AlertStateStore;
 
@@ -336,24 +438,37 @@ export class PostgresStore implements Store {
   }
 
   async expandStaged(maxEvents: number): Promise<number> {
+    // Workers ask after every change they hear of; mostly nothing is staged, and one statement says so.
+    const [{ staged }] = await this.rows(ANY_STAGED, []);
+    if (!staged) return 0;
     return this.transaction(async (client) => {
       const [{ locked }] = (await client.query("SELECT pg_try_advisory_xact_lock($1) AS locked", [LOCK.expand])).rows;
       if (!locked) return 0;
       const heads = (await client.query(SELECT_STAGED_HEADS, [STAGED_ROWS_PER_EXPANSION])).rows;
-      const taken: number[] = [];
+      const taken: Row[] = [];
       let events = 0;
       for (const head of heads) {
         if (events > 0 && events + Number(head.event_count) > maxEvents) break;
-        taken.push(Number(head.id));
+        taken.push(head);
         events += Number(head.event_count);
       }
       if (taken.length === 0) return 0;
-      const staged = (await client.query(DELETE_STAGED, [taken])).rows.sort((a, b) => Number(a.id) - Number(b.id));
+      await client.query(ADD_INSTALLATION_KEYS, [[...new Set(taken.map((head) => String(head.installation_uid)))]]);
+      const rows = (await client.query(EXPAND_STAGED, [taken.map((head) => Number(head.id))])).rows;
+      const duplicates = rows.filter((row) => row.status === "deduplicated").map((row) => Number(row.id));
+      if (duplicates.length) {
+        const stored = (await client.query(DUPLICATE_ROWS, [duplicates])).rows;
+        await client.query(DEFLATE_DUPLICATE_ROWS, [
+          stored.map((row) => Number(row.id)),
+          stored.map((row) => encodeJson(decodeJson(row.payload))),
+          stored.map((row) => encodeJson(decodeJson(row.detail))),
+        ]);
+      }
       const changed = new Map<string, number[]>();
-      for (const row of staged) {
-        const installationUid = String(row.installation_uid);
-        const { ids } = await insertAccepted(client, installationUid, JSON.parse(String(row.events)), Number(row.received_at));
-        changed.set(installationUid, [...(changed.get(installationUid) ?? []), ...ids]);
+      for (const row of rows) {
+        const ids = changed.get(String(row.installation_uid));
+        if (ids) ids.push(Number(row.id));
+        else changed.set(String(row.installation_uid), [Number(row.id)]);
       }
       await notify(client, changed);
       return events;
@@ -374,9 +489,8 @@ export class PostgresStore implements Store {
   }
 
   async oldestUnplanned(): Promise<number | null> {
-    const [staged] = await this.rows(DOLLAR_SQL.oldestStaged, []);
-    const [queued] = await this.rows(DOLLAR_SQL.oldestQueued, []);
-    const times = [staged?.at, queued?.at].filter((at) => at !== null && at !== undefined).map(Number);
+    const [{ staged, queued }] = await this.rows(OLDEST_UNPLANNED, []);
+    const times = [staged, queued].filter((at) => at !== null).map(Number);
     return times.length ? Math.min(...times) : null;
   }
 
@@ -475,7 +589,9 @@ export class PostgresStore implements Store {
 
   async enqueueOutbound(plans: OutboundPlan[], now: number): Promise<number[]> {
     return this.transaction(async (client) => {
-      await client.query("SELECT pg_advisory_xact_lock($1)", [LOCK.plan]);
+      await client.query("SELECT pg_advisory_xact_lock_shared($1)", [LOCK.plan]);
+      const { rows: partitions } = await client.query(LANE_PARTITIONS, [plans.map((out) => out.installationUid), plans.map((out) => out.userId)]);
+      await client.query(LOCK_PLAN_PARTITIONS, [partitions.map((row) => Number(row.partition))]);
       const ids = await this.insertOutbound(client, plans, now);
       const changed = new Map<string, number[]>();
       plans.forEach((out, index) => changed.set(out.installationUid, [...(changed.get(out.installationUid) ?? []), ids[index]]));
@@ -484,7 +600,7 @@ export class PostgresStore implements Store {
     });
   }
 
-  /** The batch holds a connection, in a transaction that holds the planning lock, until it is committed or released. */
+  /** The batch holds a connection, in a transaction that holds its partitions' locks, until it is committed or released. */
   async nextPlanningBatch(limit: number): Promise<PlanningBatch | null> {
     const { client, giveBack } = await takeClient(this.pool);
     let open = true;
@@ -502,8 +618,8 @@ export class PostgresStore implements Store {
     const rollBack = () => end("ROLLBACK").catch(() => {});
     try {
       await client.query("BEGIN");
-      const [{ locked }] = (await client.query("SELECT pg_try_advisory_xact_lock($1) AS locked", [LOCK.plan])).rows;
-      const queued = locked ? (await client.query(DOLLAR_SQL.selectQueued, [limit])).rows : [];
+      const partitions = await this.lockPlanPartitions(client);
+      const queued = await selectQueued(client, partitions, limit);
       if (queued.length === 0) {
         await rollBack();
         return null;
@@ -542,6 +658,25 @@ export class PostgresStore implements Store {
     }
   }
 
+  private registerAsPlanner(): Promise<void> {
+    return (this.registeredAsPlanner ??= this.feed.holdSharedLock(LOCK.planners));
+  }
+
+  /** Locks the partitions this planner may plan now: every free one when it plans alone, else its share. */
+  private async lockPlanPartitions(client: pg.PoolClient): Promise<number[]> {
+    await this.registerAsPlanner();
+    const [{ open }] = (await client.query("SELECT pg_try_advisory_xact_lock_shared($1) AS open", [LOCK.plan])).rows;
+    if (!open) return [];
+    if (Date.now() - this.planners.readAt >= PLANNERS_COUNT_MS) {
+      const [{ planners }] = (await client.query(COUNT_PLANNERS)).rows;
+      this.planners = { count: Math.max(1, Number(planners)), readAt: Date.now() };
+    }
+    const { rows } = this.planners.count === 1
+      ? await client.query(TRY_LOCK_PLAN_PARTITIONS, [ALL_PLAN_PARTITIONS])
+      : await client.query(TRY_LOCK_OLDEST_PLAN_PARTITIONS, [Math.ceil(PLAN_PARTITIONS / this.planners.count), ALL_PLAN_PARTITIONS]);
+    return rows.map((row) => Number(row.partition));
+  }
+
   /** Outbound ids are allocated first, so that the lanes lock is taken last and held briefly. */
   private async writePlan(
     client: pg.PoolClient,
@@ -571,31 +706,17 @@ export class PostgresStore implements Store {
         rows.clocks.map((state) => state.clock),
       ]);
     }
-    await this.insertOutbound(client, plan.outbound, now, outboundIds);
     await notify(client, rows.changed);
+    await this.insertOutbound(client, plan.outbound, now, outboundIds);
   }
 
   /**
    * Inserts the requests (under `ids` when allocated beforehand); each lane's first new row becomes its head unless
-   * the lane has open rows. The caller holds the planning lock; this takes the lanes lock, held until commit.
+   * the lane has open rows. The caller holds the planning locks of their partitions; this takes the lanes lock, held
+   * until commit, once the log rows are written: only the queue's rows need it.
    */
   private async insertOutbound(client: pg.PoolClient, outbound: OutboundPlan[], now: number, ids?: number[]): Promise<number[]> {
     if (outbound.length === 0) return [];
-    await client.query("SELECT pg_advisory_xact_lock($1)", [LOCK.lanes]);
-    const lanes = [...new Map(outbound.map((out) => [laneKey(out.installationUid, out.direction, out.userId), out])).values()];
-    const { rows: openRows } = await client.query(OPEN_LANES, [
-      lanes.map((lane) => lane.installationUid),
-      lanes.map((lane) => lane.direction),
-      lanes.map((lane) => lane.userId),
-    ]);
-    const busy = new Set(openRows.map((row) => laneKey(String(row.installation_uid), String(row.direction), String(row.user_id))));
-    const heads = outbound.map((out) => {
-      const lane = laneKey(out.installationUid, out.direction, out.userId);
-      const head = !busy.has(lane);
-      busy.add(lane);
-      return head;
-    });
-    const requests = outbound.map((out) => json(out.request));
     const inserted = await insertRows(
       client,
       outbound.map((out) => {
@@ -618,6 +739,21 @@ export class PostgresStore implements Store {
       }),
       ids,
     );
+    await client.query("SELECT pg_advisory_xact_lock($1)", [LOCK.lanes]);
+    const lanes = [...new Map(outbound.map((out) => [laneKey(out.installationUid, out.direction, out.userId), out])).values()];
+    const { rows: openRows } = await client.query(OPEN_LANES, [
+      lanes.map((lane) => lane.installationUid),
+      lanes.map((lane) => lane.direction),
+      lanes.map((lane) => lane.userId),
+    ]);
+    const busy = new Set(openRows.map((row) => laneKey(String(row.installation_uid), String(row.direction), String(row.user_id))));
+    const heads = outbound.map((out) => {
+      const lane = laneKey(out.installationUid, out.direction, out.userId);
+      const head = !busy.has(lane);
+      busy.add(lane);
+      return head;
+    });
+    const requests = outbound.map((out) => json(out.request));
     await client.query(ENQUEUE, [
       inserted,
       outbound.map((out) => out.installationUid),
@@ -726,8 +862,12 @@ export class PostgresStore implements Store {
     return this.listeners.changes.add(listener);
   }
 
-  /** Work notices arrive through the LISTEN connection, this process's own writes included. */
+  /**
+   * Work notices arrive through the LISTEN connection, this process's own writes included. A store whose worker
+   * listens for work plans too: it counts as a planner from now on, so that the others leave it its share.
+   */
   onWork(listener: () => void): () => void {
+    void this.registerAsPlanner();
     return this.listeners.work.add(listener);
   }
 
@@ -786,6 +926,13 @@ async function takeClient(pool: pg.Pool): Promise<{ client: pg.PoolClient; giveB
       client.release(failed);
     },
   };
+}
+
+/** The oldest queued events (up to `limit`) of the partitions given. */
+async function selectQueued(client: pg.PoolClient, partitions: number[], limit: number): Promise<Row[]> {
+  if (partitions.length === 0) return [];
+  if (partitions.length === PLAN_PARTITIONS) return (await client.query(DOLLAR_SQL.selectQueued, [limit])).rows;
+  return (await client.query(SELECT_QUEUED_IN_PARTITIONS, [partitions, limit])).rows;
 }
 
 /** Up to MAX_ATTEMPT_BATCH attempts with distinct rows and events (an UPDATE … FROM updates a row once). */

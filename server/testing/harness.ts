@@ -268,11 +268,20 @@ export async function inLog(store: Store, installationUid: string, timeoutMs = 1
   await eventually(async () => (await store.stagedEvents(installationUid)) === 0, timeoutMs, 10);
 }
 
-/** Statuses of rows still on their way: an inbound event not yet settled, an outbound request not yet finished. */
-const OPEN_STATUSES: LogStatus[] = ["queued", "processing", "pending_retry", "pending", "in_flight"];
+/**
+ * Statuses of rows still on their way (an inbound event not yet settled, an outbound request not yet finished), in
+ * groups asked one at a time: a query for one stored status reads its index newest first and stops at the first
+ * row, where one for all of them reads and sorts every open row (tens of milliseconds on a deep backlog, which a
+ * benchmark polling for the end would charge to the system it measures). A request in flight is stored as pending
+ * or pending_retry, so those three go together.
+ */
+const OPEN_STATUS_GROUPS: LogStatus[][] = [["processing"], ["queued"], ["pending", "pending_retry", "in_flight"]];
 
 /** True once every accepted event of the installation is in its log and none of its rows is open. */
 export async function drained(store: Store, installationUid: string): Promise<boolean> {
   if ((await store.stagedEvents(installationUid)) > 0) return false;
-  return (await store.queryLog({ installationUid, statuses: OPEN_STATUSES, limit: 1 })).length === 0;
+  for (const statuses of OPEN_STATUS_GROUPS) {
+    if ((await store.queryLog({ installationUid, statuses, limit: 1 })).length > 0) return false;
+  }
+  return true;
 }
