@@ -135,9 +135,9 @@ export interface PlanLookups {
 
 /**
  * Accepted events read for planning (oldest first), what planning them needs, and how to commit their plan. The
- * plan is committed in one transaction; on PostgreSQL the batch holds the planning lock from the read to the
- * commit, on SQLite the commit writes nothing if another store planned any of the events first. Either `commit`
- * or `release` ends it.
+ * plan is committed in one transaction; on PostgreSQL the batch holds the planning locks of its users' partitions
+ * from the read to the commit, on SQLite the commit writes nothing if another store planned any of the events
+ * first. Either `commit` or `release` ends it.
  */
 export interface PlanningBatch {
   events: QueuedInbound[];
@@ -326,8 +326,9 @@ export interface DeliveryQueue {
   /** Whether at least `count` accepted events wait to be planned (staged or queued). */
   unplannedAtLeast(count: number): Promise<boolean>;
   /**
-   * Up to `limit` queued inbound events, oldest first, to plan; null when there are none, or (PostgreSQL) while
-   * another process plans.
+   * Up to `limit` queued inbound events, oldest first, to plan; null when there are none. On PostgreSQL, while
+   * other processes plan too, only the events of the users in this one's share of the planning partitions (null
+   * when others hold them all).
    */
   nextPlanningBatch(limit: number): Promise<PlanningBatch | null>;
   /** Queues outbound requests that no inbound event produced (the two-way sync's Segment calls); returns their ids. */
