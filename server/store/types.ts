@@ -134,10 +134,10 @@ export interface PlanLookups {
 }
 
 /**
- * Accepted events read for planning (oldest first), what planning them needs, and how to commit their plan. The
- * plan is committed in one transaction; on PostgreSQL the batch holds the planning locks of its users' partitions
- * from the read to the commit, on SQLite the commit writes nothing if another store planned any of the events
- * first. Either `commit` or `release` ends it.
+ * Accepted events read for planning (oldest first), what planning them needs, and how to commit their plan. On
+ * PostgreSQL the plan is committed in one transaction and the batch holds the planning locks of its users'
+ * partitions from the read to the commit; SQLite commits it in parts (each user's events whole, splitPlan), and a
+ * part writes nothing if another store planned any of its events first. Either `commit` or `release` ends it.
  */
 export interface PlanningBatch {
   events: QueuedInbound[];
