@@ -50,7 +50,7 @@ describe("json codec", () => {
 
 describe("json codec's deflate", () => {
   it("deflates value after value alike (one stream, reset between values), and keeps incompressible values as text", () => {
-    const values = [event, { ...event, userId: "other" }, { text: "y".repeat(200_000) }, event];
+    const values = [event, { ...event, userId: "other" }, { text: "y".repeat(200_000) }, event, { text: "z".repeat(2_000_000) }];
     const encoded = values.map((value) => encodeJson(value)!);
     encoded.forEach((stored, index) => expect(decodeJson(stored)).toEqual(values[index]));
     expect(encoded[3]).toEqual(encoded[0]);

@@ -88,8 +88,11 @@ export function compactStored(stored: unknown): Buffer | null {
  * it returns is valid until the next call.
  */
 let textBuffer = Buffer.allocUnsafe(64 * 1024);
+/** Past this a value gets buffers of its own, so that one large value does not keep a large scratch buffer alive. */
+const MAX_SCRATCH_BYTES = 1024 * 1024;
 function utf8Scratch(text: string): Buffer {
   // A UTF-16 code unit takes at most 3 bytes of UTF-8.
+  if (text.length * 3 > MAX_SCRATCH_BYTES) return Buffer.from(text);
   if (textBuffer.length < text.length * 3) textBuffer = Buffer.allocUnsafe(text.length * 3);
   return textBuffer.subarray(0, textBuffer.write(text));
 }
@@ -130,7 +133,7 @@ function createReusableDeflater() {
   let scratch = Buffer.allocUnsafe(64 * 1024);
   return {
     deflate(text: Buffer, limit: number): Buffer | null {
-      if (failed) return viaSync(text, limit);
+      if (failed || limit + 2 > MAX_SCRATCH_BYTES) return viaSync(text, limit);
       if (scratch.length < limit + 2) scratch = Buffer.allocUnsafe(limit + 2);
       scratch[0] = DEFLATED_V1;
       // Room for one byte past the limit: a stream that fills it did not fit.
