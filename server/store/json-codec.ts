@@ -108,8 +108,8 @@ function compress(text: Buffer): Buffer | null {
  * deflating a row of a few hundred bytes (deflateRawSync makes one per call: about 10 µs of a 15 µs encode), and
  * Node has no public way to reuse a stream synchronously, so this drives one stream's native handle the way Node's
  * own deflateRawSync does (writeSync with Z_FINISH), then resets it, which re-applies the dictionary. Where a Node
- * version lacks those internals it falls back to deflateRawSync; json-codec.test.ts checks that both give the same
- * bytes.
+ * version lacks those internals, or a value is over MAX_SCRATCH_BYTES, it uses deflateRawSync; json-codec.test.ts
+ * round-trips values through both.
  */
 const deflater = createReusableDeflater();
 
